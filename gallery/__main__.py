@@ -1,0 +1,202 @@
+"""Command line: `gallery trace|check|metrics|render|build`; the only place errors become exits."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_INVALID = 2
+
+
+class UserError(Exception):
+    """An error worth a one-line message, not a traceback."""
+
+
+def _load(path: str):
+    from gallery.engine.scenario import load
+
+    return load(path)
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from gallery.engine.simulate import simulate, trace_csv
+
+    text = trace_csv(simulate(_load(args.file)))
+    if args.csv in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        Path(args.csv).write_text(text, encoding="utf-8")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from gallery.engine.scenario import ScenarioError
+
+    bad = 0
+    for path in args.files:
+        try:
+            sc = _load(path)
+        except ScenarioError as exc:
+            bad += 1
+            print(f"FAIL {exc}")
+            continue
+        print(
+            f"ok   {path}: {sc.title} ({len(sc.optimizers)} optimizers, {sc.steps} steps, "
+            f"{sc.starts.shape[0]} start{'s' if sc.starts.shape[0] != 1 else ''})"
+        )
+    return 1 if bad else 0
+
+
+def cmd_metrics(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from gallery.engine.metrics import measure
+    from gallery.engine.simulate import simulate
+
+    sc = _load(args.file)
+    rows = [
+        (
+            "optimizer",
+            "start",
+            "final f",
+            "best f",
+            "dist to min",
+            "steps to min",
+            "path length",
+            "reversals x/y",
+            "diverged at",
+        )
+    ]
+    for m in measure(simulate(sc)):
+        for i in range(min(m.n, 20)):
+            rows.append(
+                (
+                    m.label,
+                    str(i),
+                    "diverged" if m.diverged_at[i] >= 0 else f"{m.final_f[i]:.6g}",
+                    f"{m.best_f[i]:.6g}",
+                    "-" if np.isnan(m.distance[i]) else f"{m.distance[i]:.3g}",
+                    "-" if m.steps_to_min[i] < 0 else str(m.steps_to_min[i]),
+                    f"{m.path_length[i]:.4g}",
+                    f"{m.reversals[i, 0]}/{m.reversals[i, 1]}",
+                    "-" if m.diverged_at[i] < 0 else f"step {m.diverged_at[i]}",
+                )
+            )
+        if m.n > 20:
+            rows.append((m.label, f"... {m.n - 20} more", "", "", "", "", "", "", ""))
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    print(f"{sc.title} — {sc.steps} steps")
+    for j, r in enumerate(rows):
+        print(
+            "  ".join(
+                c.ljust(w) if k == 0 else c.rjust(w)
+                for k, (c, w) in enumerate(zip(r, widths, strict=True))
+            ).rstrip()
+        )
+        if j == 0:
+            print("  ".join("-" * w for w in widths))
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from gallery.engine.simulate import simulate, trace_csv
+    from gallery.media.render import render
+
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    allowed = ("gif", "mp4", "png")
+    for f in formats:
+        if f not in allowed:
+            raise UserError(f"--formats: unknown format '{f}'; allowed: {', '.join(allowed)}")
+    sc = _load(args.file)
+    traj = simulate(sc, keep_extras=sc.render.arrows)
+    media = render(traj, formats)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        f"{sc.slug}.gif": media.gif,
+        f"{sc.slug}.mp4": media.mp4,
+        f"{sc.slug}.png": media.png,
+        f"{sc.slug}-thumb.png": media.thumb,
+        f"{sc.slug}.csv": trace_csv(traj).encode(),
+        f"{sc.slug}.toml": sc.source.encode(),
+    }
+    for name, data in files.items():
+        if data is not None:
+            (out / name).write_bytes(data)
+            print(out / name)
+    for note in media.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from gallery.site.build import build
+
+    return build(
+        scenarios=Path(args.scenarios),
+        out=Path(args.out),
+        jobs=args.jobs,
+        only=args.only,
+        keep_going=args.keep_going,
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gallery", description="Animated optimizer trajectories.")
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("trace", help="print the trajectories of a scenario as CSV")
+    t.add_argument("file")
+    t.add_argument("--csv", metavar="PATH", help="write the CSV here ('-' or omitted: stdout)")
+    t.set_defaults(func=cmd_trace)
+
+    c = sub.add_parser("check", help="validate scenario files")
+    c.add_argument("files", nargs="+")
+    c.set_defaults(func=cmd_check)
+
+    m = sub.add_parser("metrics", help="print a table of per-run metrics")
+    m.add_argument("file")
+    m.set_defaults(func=cmd_metrics)
+
+    r = sub.add_parser("render", help="render GIF / MP4 / poster PNG of a scenario")
+    r.add_argument("file")
+    r.add_argument("--out", required=True, metavar="DIR")
+    r.add_argument("--formats", default="gif,mp4,png")
+    r.set_defaults(func=cmd_render)
+
+    b = sub.add_parser("build", help="build the static gallery site")
+    b.add_argument("--scenarios", default="scenarios")
+    b.add_argument("--out", default="site")
+    b.add_argument("--jobs", type=int, default=None)
+    b.add_argument("--only", action="append", metavar="SLUG")
+    b.add_argument("--keep-going", action="store_true")
+    b.set_defaults(func=cmd_build)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser().parse_args(argv)
+    from gallery.engine.scenario import ScenarioError
+
+    try:
+        return args.func(args)
+    except (ScenarioError, UserError) as exc:
+        if args.debug:
+            traceback.print_exc()
+        for line in str(exc).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

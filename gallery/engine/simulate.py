@@ -1,0 +1,141 @@
+"""Simulation: a `Scenario` in, one trajectory array per optimizer out, divergence marked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gallery.engine import optim
+from gallery.engine.formula import Formula
+from gallery.engine.scenario import OptimizerSpec, Scenario
+
+#: A run has diverged once |f| exceeds this (or any coordinate or f stops being finite).
+DIVERGENCE_BOUND = 1e12
+
+
+@dataclass(frozen=True)
+class Run:
+    """One optimizer's paths from every start point."""
+
+    spec: OptimizerSpec
+    xy: np.ndarray  # (steps + 1, N, 2); NaN from the diverged step on
+    f: np.ndarray  # (steps + 1, N); NaN from the diverged step on
+    diverged_at: np.ndarray  # (N,) int: first point index that diverged, -1 if none
+    grads: np.ndarray | None = None  # (steps + 1, N, 2) gradient seen at each point (if kept)
+    velocity: np.ndarray | None = None  # (steps + 1, N, 2) momentum / first moment after each step
+
+    @property
+    def diverged(self) -> bool:
+        """True when any start point diverged."""
+        return bool((self.diverged_at >= 0).any())
+
+
+@dataclass(frozen=True)
+class Trajectories:
+    """Every optimizer's run for one scenario."""
+
+    scenario: Scenario
+    runs: tuple[Run, ...]
+
+
+def run(
+    formula: Formula,
+    kind: str,
+    hyper: Mapping[str, Any],
+    starts: np.ndarray,
+    steps: int,
+    *,
+    noise: float | np.ndarray = 0.0,
+    seed: int = 0,
+    keep_extras: bool = False,
+    spec: OptimizerSpec | None = None,
+) -> Run:
+    """Advance every start point `steps` times with one optimizer; stop each point on divergence.
+
+    Hyperparameters may be arrays broadcastable to (N, 1), so one call can sweep learning rates.
+    """
+    params = np.array(starts, dtype=np.float64).reshape(-1, 2)
+    n = params.shape[0]
+    tx = optim.build(kind, hyper, hessian=formula.hessian)
+    state = tx.init(params)
+    rng = np.random.default_rng(seed)
+    noise = np.broadcast_to(np.asarray(noise, dtype=np.float64), (n, 1)) if np.any(noise) else None
+
+    xy = np.full((steps + 1, n, 2), np.nan)
+    f = np.full((steps + 1, n), np.nan)
+    diverged_at = np.full(n, -1, dtype=np.int64)
+    grads_seen = np.full((steps + 1, n, 2), np.nan) if keep_extras else None
+    vel = np.full((steps + 1, n, 2), np.nan) if keep_extras else None
+
+    alive = np.ones(n, dtype=bool)
+    safe = params.copy()  # last finite position of every point
+    with np.errstate(all="ignore"):
+        for t in range(steps + 1):
+            value = formula.value(params)
+            bad = alive & ~(np.isfinite(params).all(axis=1) & np.isfinite(value))
+            bad |= alive & (np.abs(value) > DIVERGENCE_BOUND)
+            diverged_at[bad] = t
+            alive &= ~bad
+            xy[t, alive] = params[alive]
+            f[t, alive] = value[alive]
+            safe[alive] = params[alive]
+            params = np.where(alive[:, None], params, safe)
+            if t == steps or not alive.any():
+                break
+            grads = formula.grad(params)
+            if noise is not None:
+                grads = grads + noise * rng.standard_normal((n, 2))
+            if grads_seen is not None:
+                grads_seen[t, alive] = grads[alive]
+            updates, state = tx.update(grads, state, params)
+            params = params + updates
+            if vel is not None:
+                v = optim.velocity(state)
+                if v is not None:
+                    vel[t + 1, alive] = np.broadcast_to(v, (n, 2))[alive]
+    if spec is None:
+        spec = OptimizerSpec(kind=kind, label=kind, color=None, hyper=dict(hyper), given={})
+    return Run(spec=spec, xy=xy, f=f, diverged_at=diverged_at, grads=grads_seen, velocity=vel)
+
+
+def simulate(scenario: Scenario, *, keep_extras: bool = False) -> Trajectories:
+    """Run every optimizer of the scenario from all its starts."""
+    runs = tuple(
+        run(
+            scenario.function,
+            spec.kind,
+            spec.hyper,
+            scenario.starts,
+            scenario.steps,
+            noise=spec.noise,
+            seed=spec.seed,
+            keep_extras=keep_extras,
+            spec=spec,
+        )
+        for spec in scenario.optimizers
+    )
+    return Trajectories(scenario=scenario, runs=runs)
+
+
+CSV_HEADER = "optimizer,start,step,x,y,f"
+
+
+def _csv_field(text: str) -> str:
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def trace_csv(traj: Trajectories) -> str:
+    """Every point of every run as CSV: `optimizer,start,step,x,y,f`; diverged points are `nan`."""
+    lines = [CSV_HEADER]
+    for r in traj.runs:
+        label = _csv_field(r.spec.label)
+        steps, n = r.f.shape
+        for i in range(n):
+            xs, ys, fs = r.xy[:, i, 0].tolist(), r.xy[:, i, 1].tolist(), r.f[:, i].tolist()
+            lines.extend(f"{label},{i},{t},{xs[t]!r},{ys[t]!r},{fs[t]!r}" for t in range(steps))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,279 @@
+"""Tests for the optimizers: torch reference paths, vectorisation, validation, Newton, Lion."""
+
+import inspect
+import io
+import json
+import re
+import warnings
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+
+from gallery.engine import optim
+
+matplotlib.use("Agg")
+from matplotlib import mathtext  # noqa: E402
+
+REFERENCE = (
+    Path(__file__).resolve().parents[3] / "shared" / "reference" / "torch_optim_trajectories.json"
+)
+
+
+def _beale(x, y):
+    a1, a2, a3 = 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
+    dx = 2 * a1 * (y - 1) + 2 * a2 * (y**2 - 1) + 2 * a3 * (y**3 - 1)
+    dy = 2 * a1 * x + 4 * a2 * x * y + 6 * a3 * x * y**2
+    return dx, dy
+
+
+GRADIENTS = {  # hand-written gradients of the reference functions
+    "x**2/20 + y**2": lambda x, y: (x / 10, 2 * y),
+    "x**2 + y**2 + y**3 + x*y": lambda x, y: (2 * x + y, 2 * y + 3 * y**2 + x),
+    "x**2 - y**2": lambda x, y: (2 * x, -2 * y),
+    "(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2": _beale,
+    "(1 - x)**2 + 100*(y - x**2)**2": lambda x, y: (
+        -2 * (1 - x) - 400 * x * (y - x**2),
+        200 * (y - x**2),
+    ),
+    "(x**2 + y - 11)**2 + (x + y**2 - 7)**2": lambda x, y: (
+        4 * x * (x**2 + y - 11) + 2 * (x + y**2 - 7),
+        2 * (x**2 + y - 11) + 4 * y * (x + y**2 - 7),
+    ),
+}
+
+
+def grad_of(fn):
+    def g(p):
+        dx, dy = fn(p[:, 0], p[:, 1])
+        return np.stack([dx, dy], axis=1)
+
+    return g
+
+
+def rosen5(p):
+    """Gradient of (1 - x)^2 + 5 (y - x^2)^2."""
+    x, y = p[:, 0], p[:, 1]
+    return np.stack([-2 * (1 - x) - 20 * x * (y - x**2), 10 * (y - x**2)], axis=1)
+
+
+def rosen5_hessian(p):
+    x, y = p[:, 0], p[:, 1]
+    h = np.empty((len(p), 2, 2))
+    h[:, 0, 0] = 2 - 20 * (y - x**2) + 40 * x**2
+    h[:, 0, 1] = h[:, 1, 0] = -20 * x
+    h[:, 1, 1] = 10.0
+    return h
+
+
+def run(tx, grad, start, steps, scale=1.0):
+    """Positions (steps + 1, N, 2) of `tx` driven by `grad` (times `scale`) from `start`."""
+    p = np.array(start, dtype=np.float64).reshape(-1, 2)
+    state = tx.init(p)
+    out = [p]
+    for _ in range(steps):
+        with np.errstate(all="ignore"):  # the test's own arithmetic may overflow
+            g = grad(p) * scale
+        updates, state = tx.update(g, state, p)  # the optimizer must not warn
+        with np.errstate(all="ignore"):
+            p = p + updates
+        out.append(p)
+    return np.array(out)
+
+
+def _cases():
+    return json.loads(REFERENCE.read_text())["cases"]
+
+
+RTOL, ATOL = 1e-7, 1e-9
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: f"{c['kind']}:{c['function'][:12]}")
+def test_matches_torch_reference(case):
+    tx = optim.build(case["kind"], case["hyperparameters"])
+    grad = grad_of(GRADIENTS[case["function"]])
+    xy = run(tx, grad, case["start"], case["steps"])[:, 0]
+    ref = case["trajectory"]
+    f = np.array(ref["f"], dtype=float)
+    keep = np.cumprod(np.isfinite(f) & (np.abs(f) < 1e12)).astype(bool)  # finite prefix
+    # torch rounds with fused multiply-adds, NumPy cannot; where a path is chaotic, a one-ulp change
+    # of the gradients already moves it past the tolerance, so compare only where it does not.
+    nudged = run(tx, grad, case["start"], case["steps"], scale=1 + 2.0**-52)[:, 0]
+    with np.errstate(all="ignore"):
+        sensitive = np.abs(nudged - xy) > (ATOL + RTOL * np.abs(xy)) / 100
+    keep &= np.cumprod(~sensitive.any(axis=1)).astype(bool)
+    assert keep.sum() >= 0.6 * (np.isfinite(f) & (np.abs(f) < 1e12)).sum()
+    expected = np.stack([ref["x"], ref["y"]], axis=1)[keep]
+    np.testing.assert_allclose(xy[keep], expected, rtol=RTOL, atol=ATOL)
+
+
+def test_reference_covers_many_kinds():
+    kinds = {c["kind"] for c in _cases()}
+    assert {"sgd", "adam", "rmsprop", "adadelta", "nadam", "radam", "adamax"} <= kinds
+
+
+BASE_LR = {"sgd": 0.01, "momentum": 0.005, "nesterov": 0.005, "adadelta": 1.0, "newton": 0.5}
+
+
+@pytest.mark.parametrize("kind", list(optim.KINDS))
+def test_lr_array_equals_separate_runs(kind):
+    starts = np.array([[-1.2, 1.5], [0.5, -0.3], [2.0, 2.0], [-0.4, 0.9]])
+    lrs = BASE_LR.get(kind, 0.02) * np.array([0.5, 1.0, 1.5, 2.0])
+    hyper = {"weight_decay": 0.01} if "weight_decay" in optim.KINDS[kind].defaults else {}
+    tx = optim.build(kind, {**hyper, "lr": lrs[:, None]}, hessian=rosen5_hessian)
+    together = run(tx, rosen5, starts, 40)
+    for i, lr in enumerate(lrs):
+        one = optim.build(kind, {**hyper, "lr": float(lr)}, hessian=rosen5_hessian)
+        alone = run(one, rosen5, starts[i], 40)[:, 0]
+        np.testing.assert_allclose(together[:, i], alone, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(together[-1, 0], together[-1, 3])  # the lrs really differ
+
+
+def test_beta_and_momentum_arrays_broadcast():
+    starts = np.array([[-1.2, 1.5], [0.5, -0.3]])
+    b1 = np.array([[0.5], [0.95]])
+    both = run(optim.build("adam", {"lr": 0.05, "betas": (b1, 0.99)}), rosen5, starts, 30)
+    for i in range(2):
+        one = optim.build("adam", {"lr": 0.05, "betas": (float(b1[i, 0]), 0.99)})
+        np.testing.assert_allclose(both[:, i], run(one, rosen5, starts[i], 30)[:, 0], rtol=1e-12)
+    mom = np.array([[0.0], [0.9]])  # momentum 0 must mean plain SGD even with dampening
+    tx = optim.build("sgd", {"lr": 0.01, "momentum": mom, "dampening": 0.5})
+    paths = run(tx, rosen5, starts, 30)
+    plain = run(optim.build("sgd", {"lr": 0.01}), rosen5, starts[0], 30)[:, 0]
+    heavy = optim.build("sgd", {"lr": 0.01, "momentum": 0.9, "dampening": 0.5})
+    np.testing.assert_allclose(paths[:, 0], plain, rtol=1e-12)
+    np.testing.assert_allclose(paths[:, 1], run(heavy, rosen5, starts[1], 30)[:, 0], rtol=1e-12)
+
+
+def test_update_is_pure():
+    tx = optim.build("adam", {"lr": 0.1})
+    p = np.array([[1.0, 2.0]])
+    state = tx.init(p)
+    u1, s1 = tx.update(rosen5(p), state, p)
+    u2, _ = tx.update(rosen5(p), state, p)  # same inputs, same output: state not mutated
+    np.testing.assert_array_equal(u1, u2)
+    assert not np.array_equal(optim.velocity(s1), optim.velocity(state))
+
+
+def test_validate_messages():
+    assert optim.validate("adam", {"lr": 0.1, "betas": [0.9, 0.99], "eps": 1e-7}) == []
+    assert optim.validate("adam", {"lr": -1}) == [("lr", "must be a number >= 0")]
+    assert optim.validate("adam", {"lr": True}) == [("lr", "must be a number >= 0")]
+    assert optim.validate("adam", {"lr": [0.1, 0.2]}) == [("lr", "must be a number >= 0")]
+    assert optim.validate("adam", {"betas": [0.9, 1.0]}) == [
+        ("betas", "must be two numbers in [0, 1)")
+    ]
+    assert optim.validate("adam", {"betas": [0.9]})[0][0] == "betas"
+    assert optim.validate("rmsprop", {"centered": 1}) == [("centered", "must be true or false")]
+    assert optim.validate("adadelta", {"rho": 1.5})[0][0] == "rho"
+    assert optim.validate("adam", {"unknown_key": "x"}) == []  # unknown keys checked elsewhere
+    assert optim.validate("newton", {"damping": -0.1})[0][0] == "damping"
+    assert optim.validate("momentum", {"nesterov": True}) == []
+
+
+def test_validate_nesterov_cross_checks():
+    (key, msg), *rest = optim.validate("sgd", {"nesterov": True})  # default momentum 0
+    assert key == "nesterov" and "momentum" in msg and not rest
+    assert optim.validate("nesterov", {"dampening": 0.5})[0][0] == "nesterov"
+    assert optim.validate("nesterov", {"momentum": 0})[0][0] == "nesterov"
+    assert optim.validate("sgd", {"nesterov": True, "momentum": 0.5}) == []
+
+
+def test_velocity():
+    p = np.array([[1.0, -2.0], [0.5, 0.5]])
+    g = rosen5(p)
+    for kind in ("sgd", "adagrad", "adadelta", "rmsprop"):
+        tx = optim.build(kind, {"lr": 0.1})
+        assert optim.velocity(tx.update(g, tx.init(p), p)[1]) is None
+    newton = optim.build("newton", {}, hessian=rosen5_hessian)
+    assert optim.velocity(newton.update(g, newton.init(p), p)[1]) is None
+    tx = optim.build("momentum", {"lr": 0.1})
+    _, state = tx.update(g, tx.init(p), p)
+    np.testing.assert_array_equal(optim.velocity(state), g)  # buffer starts as the gradient
+    tx = optim.build("adam", {"lr": 0.1})
+    _, state = tx.update(g, tx.init(p), p)
+    np.testing.assert_allclose(optim.velocity(state), 0.1 * g)  # (1 - beta1) g
+    tx = optim.build("rmsprop", {"momentum": 0.5})
+    _, state = tx.update(g, tx.init(p), p)
+    assert optim.velocity(state).shape == (2, 2)
+    tx = optim.build("lion", {})
+    _, state = tx.update(g, tx.init(p), p)
+    np.testing.assert_allclose(optim.velocity(state), 0.01 * g)
+
+
+def test_newton_solves_quadratic_in_one_step():
+    a = np.array([[3.0, 1.0], [1.0, 2.0]])
+    b = np.array([1.0, -1.0])
+    tx = optim.build("newton", {"lr": 1.0}, hessian=lambda p: np.broadcast_to(a, (len(p), 2, 2)))
+    starts = np.random.default_rng(0).normal(size=(5, 2)) * 10
+    end = run(tx, lambda p: p @ a.T - b, starts, 1)[-1]
+    np.testing.assert_allclose(end, np.broadcast_to(np.linalg.solve(a, b), (5, 2)), atol=1e-12)
+
+
+def test_newton_goes_to_saddle():
+    hess = lambda p: np.broadcast_to(np.diag([2.0, -2.0]), (len(p), 2, 2))  # noqa: E731
+    tx = optim.build("newton", {}, hessian=hess)
+    end = run(tx, lambda p: p * [2.0, -2.0], [[-1.0, 0.001], [3.0, -2.0]], 1)[-1]
+    np.testing.assert_allclose(end, 0.0, atol=1e-15)
+
+
+def test_newton_singular_and_damped():
+    hess = lambda p: np.broadcast_to(np.diag([2.0, 0.0]), (len(p), 2, 2))  # noqa: E731
+    tx = optim.build("newton", {}, hessian=hess)  # f = x^2: flat in y
+    end = run(tx, lambda p: p * [2.0, 0.0], [[3.0, 5.0]], 1)[-1]
+    np.testing.assert_allclose(end, [[0.0, 5.0]], atol=1e-12)  # pseudo-inverse: y untouched
+    bowl = lambda p: np.broadcast_to(2 * np.eye(2), (len(p), 2, 2))  # noqa: E731
+    tx = optim.build("newton", {"damping": 2.0}, hessian=bowl)
+    end = run(tx, lambda p: 2 * p, [[4.0, -8.0]], 1)[-1]
+    np.testing.assert_allclose(end, [[2.0, -4.0]])  # (2 + 2) d = 2 p: halfway
+    with pytest.raises(ValueError):
+        optim.build("newton", {})
+
+
+def test_lion_first_step_is_signed_lr():
+    p = np.array([[1.0, -2.0], [0.5, 0.5]])
+    g = rosen5(p)
+    tx = optim.build("lion", {"lr": 0.03})
+    updates, _ = tx.update(g, tx.init(p), p)
+    np.testing.assert_array_equal(updates, -0.03 * np.sign(g))
+    path = run(tx, rosen5, p, 20)
+    np.testing.assert_allclose(np.abs(np.diff(path, axis=0)), 0.03, rtol=1e-12)  # lr per step
+
+
+def test_lion_decoupled_weight_decay():
+    p = np.array([[2.0, -4.0]])
+    g = np.array([[1.0, 1.0]])
+    tx = optim.build("lion", {"lr": 0.1, "weight_decay": 0.5})
+    updates, _ = tx.update(g, tx.init(p), p)
+    np.testing.assert_allclose(updates, -0.1 * (np.sign(g) + 0.5 * p))
+
+
+def test_divergence_is_silent():
+    tx = optim.build("sgd", {"lr": 10.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = run(tx, lambda p: 4 * p**3, [[1.0, 1.0]], 30)  # x^4 explodes at lr 10
+    assert not np.isfinite(path[-1]).all()
+
+
+@pytest.mark.parametrize("kind", list(optim.KINDS))
+def test_kind_metadata(kind):
+    spec = optim.KINDS[kind]
+    assert spec.name == kind and spec.title and spec.paper
+    assert 2 <= len(re.findall(r"[.!?](\s|$)", spec.summary)) <= 3  # 2-3 sentences
+    params = set(inspect.signature(spec.make).parameters) - {"hessian"}
+    assert params == set(spec.defaults)  # every accepted keyword has a default
+    assert spec.needs_hessian == (kind == "newton")
+    assert spec.rule_lines
+    for line in spec.rule_lines:
+        mathtext.math_to_image(f"${line}$", io.BytesIO(), format="svg")
+
+
+def test_torch_defaults():
+    assert optim.KINDS["adam"].defaults["betas"] == (0.9, 0.999)
+    assert optim.KINDS["adamw"].defaults["weight_decay"] == 1e-2
+    assert optim.KINDS["adagrad"].defaults["eps"] == 1e-10
+    assert optim.KINDS["nesterov"].defaults["nesterov"] is True
+    assert "amsgrad" not in optim.KINDS["amsgrad"].defaults
+    assert optim.KINDS["lion"].defaults == {"lr": 1e-4, "betas": (0.9, 0.99), "weight_decay": 0.0}

@@ -1,0 +1,62 @@
+"""The command line: exact CSV contract, exit codes, messages without tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gallery.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BOWL = ROOT / "scenarios" / "elongated_bowl.toml"
+
+
+def test_trace_prints_csv(capsys):
+    assert main(["trace", str(BOWL)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "optimizer,start,step,x,y,f"
+    assert lines[1].startswith("SGD,0,0,-7.0,2.0,")
+    assert len(lines) == 1 + 5 * 101
+
+
+def test_check_reports_each_file_and_fails_on_any_bad(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('title = "x"\n')
+    assert main(["check", str(BOWL)]) == 0
+    assert main(["check", str(BOWL), str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert f"ok   {BOWL}" in out and f"FAIL {bad}: function: missing" in out
+
+
+def test_metrics_table_shows_divergence(capsys):
+    assert main(["metrics", str(ROOT / "scenarios" / "cubic.toml")]) == 0
+    out = capsys.readouterr().out
+    momentum = next(line for line in out.splitlines() if line.startswith("Momentum"))
+    assert "diverged" in momentum and "step 20" in momentum
+
+
+def test_errors_exit_2_with_file_and_key_and_no_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BOWL.read_text().replace("betas", "beta1"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "gallery", "trace", str(bad)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert f"error: {bad}: optimizer[4] (adam): unknown hyperparameter 'beta1'" in proc.stderr
+    assert "did you mean 'betas'" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    debug = subprocess.run(
+        [sys.executable, "-m", "gallery", "--debug", "trace", str(bad)],
+        capture_output=True,
+        text=True,
+    )
+    assert debug.returncode == 2 and "Traceback" in debug.stderr
+
+
+@pytest.mark.parametrize("fmt", ["gif,webm"])
+def test_render_rejects_unknown_format(fmt, tmp_path, capsys):
+    assert main(["render", str(BOWL), "--out", str(tmp_path), "--formats", fmt]) == 2
+    assert "unknown format 'webm'; allowed: gif, mp4, png" in capsys.readouterr().err
