@@ -16,9 +16,11 @@ class UserError(Exception):
 
 
 def _load(path: str):
+    """A validated scenario with any `lr = "tuned"` resolved."""
+    from gallery.engine.analysis import tune
     from gallery.engine.scenario import load
 
-    return load(path)
+    return tune(load(path))
 
 
 def cmd_trace(args: argparse.Namespace) -> int:

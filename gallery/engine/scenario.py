@@ -28,11 +28,13 @@ class OptimizerSpec:
     given: Mapping[str, Any]  # only what the file wrote (for short legends)
     noise: float = 0.0  # std of Gaussian noise added to each gradient
     seed: int = 0
+    tuned: Any = None  # analysis.Tuned once `lr = "tuned"` has been resolved
 
     @property
     def short(self) -> str:
         """Label plus the hyperparameters the file set, e.g. `Adam lr=0.3`."""
-        return short_form(self.label, self.given)
+        text = short_form(self.label.replace(" lr=tuned", ""), self.given)
+        return f"{text} (tuned)" if self.tuned is not None else text
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class Scenario:
 
 def short_form(label: str, given: Mapping[str, Any]) -> str:
     """`Adam lr=0.3` style text: the label and the lr the file set."""
-    if "lr" in given and f"lr={_fmt(given['lr'])}" not in label:
+    if "lr" in given and given["lr"] != "tuned" and f"lr={_fmt(given['lr'])}" not in label:
         return f"{label} lr={_fmt(given['lr'])}"
     return label
 
@@ -433,7 +435,8 @@ class _Checker:
             tuned = hyper_given.get("lr") == "tuned"
             check = {k: v for k, v in hyper_given.items() if not (k == "lr" and tuned)}
             for k, msg in optim.validate(kind, check):
-                self.err(f"{key} ({kind}).{k}", msg)
+                extra = ' (or "tuned")' if k == "lr" else ""
+                self.err(f"{key} ({kind}).{k}", msg + extra)
             label = self.text_value(f"{key}.label", t["label"], 60) if "label" in t else None
             color = self.color(f"{key}.color", t["color"]) if "color" in t else None
             o_noise = self.number(f"{key}.noise", t["noise"], 0.0, 1e6) if "noise" in t else noise

@@ -64,38 +64,51 @@ def run(
     rng = np.random.default_rng(seed)
     noise = np.broadcast_to(np.asarray(noise, dtype=np.float64), (n, 1)) if np.any(noise) else None
 
-    xy = np.full((steps + 1, n, 2), np.nan)
-    f = np.full((steps + 1, n), np.nan)
+    xy = np.empty((steps + 1, n, 2))
+    f = np.empty((steps + 1, n))
     diverged_at = np.full(n, -1, dtype=np.int64)
     grads_seen = np.full((steps + 1, n, 2), np.nan) if keep_extras else None
     vel = np.full((steps + 1, n, 2), np.nan) if keep_extras else None
 
     alive = np.ones(n, dtype=bool)
-    safe = params.copy()  # last finite position of every point
+    prev = params  # last position of every point (finite while it is alive)
+    safe = None  # where diverged points are parked so they cannot poison anything later
     with np.errstate(all="ignore"):
         for t in range(steps + 1):
             value = formula.value(params)
-            bad = alive & ~(np.isfinite(params).all(axis=1) & np.isfinite(value))
-            bad |= alive & (np.abs(value) > DIVERGENCE_BOUND)
-            diverged_at[bad] = t
-            alive &= ~bad
-            xy[t, alive] = params[alive]
-            f[t, alive] = value[alive]
-            safe[alive] = params[alive]
-            params = np.where(alive[:, None], params, safe)
+            bad = ~(np.isfinite(params).all(axis=1) & np.isfinite(value))
+            bad |= np.abs(value) > DIVERGENCE_BOUND
+            newly = alive & bad
+            if newly.any():
+                diverged_at[newly] = t
+                alive &= ~newly
+                safe = prev.copy() if safe is None else safe
+                safe[newly] = prev[newly]
+            if safe is not None:
+                params = np.where(alive[:, None], params, safe)
+            xy[t] = params
+            f[t] = value
             if t == steps or not alive.any():
                 break
             grads = formula.grad(params)
             if noise is not None:
                 grads = grads + noise * rng.standard_normal((n, 2))
             if grads_seen is not None:
-                grads_seen[t, alive] = grads[alive]
+                grads_seen[t] = grads
             updates, state = tx.update(grads, state, params)
+            prev = params
             params = params + updates
             if vel is not None:
                 v = optim.velocity(state)
                 if v is not None:
-                    vel[t + 1, alive] = np.broadcast_to(v, (n, 2))[alive]
+                    vel[t + 1] = v
+    # every point from the step a run diverged on (and any step never reached) is NaN
+    last = np.where(diverged_at >= 0, diverged_at, steps + 1)
+    gone = np.arange(steps + 1)[:, None] >= last[None, :]
+    gone[t + 1 :] = True
+    for arr in (xy, f, grads_seen, vel):
+        if arr is not None:
+            arr[gone] = np.nan
     if spec is None:
         spec = OptimizerSpec(kind=kind, label=kind, color=None, hyper=dict(hyper), given={})
     return Run(spec=spec, xy=xy, f=f, diverged_at=diverged_at, grads=grads_seen, velocity=vel)
@@ -103,6 +116,9 @@ def run(
 
 def simulate(scenario: Scenario, *, keep_extras: bool = False) -> Trajectories:
     """Run every optimizer of the scenario from all its starts."""
+    for spec in scenario.optimizers:
+        if isinstance(spec.hyper.get("lr"), str):
+            raise ValueError(f"{spec.label}: lr = 'tuned' must be resolved (analysis.tune) first")
     runs = tuple(
         run(
             scenario.function,

@@ -1,0 +1,239 @@
+"""Analysis: learning-rate sweeps, tuned rates and basins of attraction, as vectorised runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from gallery.engine import optim
+from gallery.engine.scenario import OptimizerSpec, Scenario
+from gallery.engine.simulate import run
+
+#: How the tuned learning rate is chosen; printed on every page that uses it.
+TUNED_CRITERION = (
+    "the learning rate on the sweep grid whose run gets f within the tolerance of the best value "
+    "(the known minimum, else the lowest f any rate reached) in the fewest steps; ties go to the "
+    "lower final f, then to the smaller rate; rates that diverge are never chosen"
+)
+#: Sweep grid used for `lr = "tuned"`: this many decades either side of the kind's default lr.
+TUNED_HALF_DECADES = 3.0
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One optimizer's results over a log grid of learning rates (medians over start points)."""
+
+    label: str
+    kind: str
+    lrs: np.ndarray  # (K,)
+    final_f: np.ndarray  # (K,) median f after all steps (NaN where any start diverged)
+    steps_to_tol: np.ndarray  # (K,) median first step within tolerance of f_ref, NaN if never
+    diverged: np.ndarray  # (K,) fraction of starts that diverged
+    f_ref: float  # the value "within tolerance" is measured against
+    chosen_lr: float  # the lr the scenario runs with
+    tolerance: float
+
+    @property
+    def converging(self) -> np.ndarray:
+        """Rates whose median run reached the tolerance without any start diverging."""
+        return np.isfinite(self.steps_to_tol) & (self.diverged == 0)
+
+    def converging_range(self) -> tuple[float, float] | None:
+        """The contiguous band of converging rates around the best one (None if none converge)."""
+        ok = self.converging
+        if not ok.any():
+            return None
+        best = int(np.nanargmin(np.where(ok, self.steps_to_tol, np.inf)))
+        lo = hi = best
+        while lo > 0 and ok[lo - 1]:
+            lo -= 1
+        while hi < len(ok) - 1 and ok[hi + 1]:
+            hi += 1
+        return float(self.lrs[lo]), float(self.lrs[hi])
+
+    def stable_below(self) -> float | None:
+        """The largest rate below which no tested rate diverged (None if even the first did)."""
+        bad = self.diverged > 0
+        if not bad.any():
+            return None
+        first = int(np.argmax(bad))
+        return float(self.lrs[first - 1]) if first > 0 else None
+
+
+@dataclass(frozen=True)
+class Basins:
+    """Which known minimum each start of a grid ends at, per optimizer."""
+
+    label: str
+    kind: str
+    xs: np.ndarray  # (G,)
+    ys: np.ndarray  # (G,)
+    labels: np.ndarray  # (G, G) [row = y, col = x]: minimum index, DIVERGED or NOT_CONVERGED
+    radius: float
+
+
+DIVERGED = -1
+NOT_CONVERGED = -2
+FELL_BELOW = -3  # ended below every known minimum: sliding off where the function is unbounded
+
+
+def lr_grid(centre: float, points: int, decades: float, include: float | None = None) -> np.ndarray:
+    """`points` rates log-spaced over `decades` decades around `centre`, plus `include`."""
+    c = math.log10(centre)
+    grid = np.logspace(c - decades / 2, c + decades / 2, points)
+    if include is not None and not np.isclose(grid, include, rtol=1e-12, atol=0).any():
+        grid = np.sort(np.append(grid, include))
+    return grid
+
+
+def _f_star(scenario: Scenario) -> float | None:
+    if scenario.minima.shape[0] == 0:
+        return None
+    return float(np.min(scenario.function.value(scenario.minima)))
+
+
+def sweep_lrs(
+    scenario: Scenario,
+    spec: OptimizerSpec,
+    lrs: np.ndarray,
+    steps: int | None = None,
+) -> Sweep:
+    """Run one optimizer for every lr in `lrs` and every start at once (lr as a (K*N, 1) array)."""
+    steps = steps or scenario.steps
+    tol = scenario.analysis.tolerance
+    n = scenario.starts.shape[0]
+    k = lrs.shape[0]
+    starts = np.tile(scenario.starts, (k, 1))  # (K*N, 2): all starts for lr 0, then lr 1, ...
+    lr_col = np.repeat(lrs, n)[:, None]
+    hyper = {**spec.hyper, "lr": lr_col}
+    r = run(scenario.function, spec.kind, hyper, starts, steps, noise=spec.noise, seed=spec.seed)
+    f = r.f.reshape(steps + 1, k, n)
+    diverged = (r.diverged_at >= 0).reshape(k, n)
+    f_star = _f_star(scenario)
+    with np.errstate(invalid="ignore"):
+        f_ref = f_star if f_star is not None else float(np.nanmin(f)) if np.isfinite(f).any() else 0
+        within = np.abs(f - f_ref) < tol  # (T, K, N), NaN compares False
+        hit = within.any(axis=0)
+        first = np.where(hit, within.argmax(axis=0), np.nan).astype(float)
+        steps_to = np.where(hit.all(axis=1), np.median(first, axis=1), np.nan)
+        final = np.where(diverged.any(axis=1), np.nan, np.median(f[-1], axis=1))
+    chosen = spec.hyper["lr"]
+    return Sweep(
+        label=spec.label,
+        kind=spec.kind,
+        lrs=lrs,
+        final_f=final,
+        steps_to_tol=steps_to,
+        diverged=diverged.mean(axis=1),
+        f_ref=float(f_ref),
+        chosen_lr=float(chosen) if not isinstance(chosen, str) else float("nan"),
+        tolerance=tol,
+    )
+
+
+def sweep(scenario: Scenario) -> tuple[Sweep, ...]:
+    """The learning-rate sweep of every optimizer, centred on the lr each one runs with."""
+    a = scenario.analysis
+    return tuple(
+        sweep_lrs(
+            scenario, spec, lr_grid(_centre(spec), a.sweep_points, a.sweep_decades, _centre(spec))
+        )
+        for spec in scenario.optimizers
+    )
+
+
+def _centre(spec: OptimizerSpec) -> float:
+    lr = spec.hyper["lr"]
+    if isinstance(lr, str) or not lr > 0:
+        return float(optim.KINDS[spec.kind].defaults["lr"])
+    return float(lr)
+
+
+def pick(s: Sweep) -> float | None:
+    """Apply TUNED_CRITERION to a sweep; None when every rate diverged."""
+    ok = s.diverged == 0
+    if not ok.any():
+        return None
+    steps = np.where(ok & np.isfinite(s.steps_to_tol), s.steps_to_tol, np.inf)
+    final = np.where(ok & np.isfinite(s.final_f), s.final_f, np.inf)
+    # lexicographic: fewest steps to tolerance, then lowest final f, then the smaller rate
+    order = np.lexsort((s.lrs, final, steps))
+    best = int(order[0])
+    return float(s.lrs[best]) if ok[best] else None
+
+
+@dataclass(frozen=True)
+class Tuned:
+    """Where a tuned learning rate came from."""
+
+    lr: float
+    grid: tuple[float, float, int]  # lowest, highest, count
+    criterion: str = TUNED_CRITERION
+
+
+def tune(scenario: Scenario) -> Scenario:
+    """Replace every `lr = "tuned"` by the rate TUNED_CRITERION picks (deterministic)."""
+    if not any(s.hyper.get("lr") == "tuned" for s in scenario.optimizers):
+        return scenario
+    a = scenario.analysis
+    specs = []
+    for spec in scenario.optimizers:
+        if spec.hyper.get("lr") != "tuned":
+            specs.append(spec)
+            continue
+        default = float(optim.KINDS[spec.kind].defaults["lr"])
+        points = max(a.sweep_points, 48)
+        lrs = lr_grid(default, points, 2 * TUNED_HALF_DECADES)
+        chosen = pick(sweep_lrs(scenario, spec, lrs))
+        if chosen is None:
+            chosen = float(lrs[0])
+        specs.append(
+            dataclasses.replace(
+                spec,
+                hyper={**spec.hyper, "lr": chosen},
+                given={**spec.given, "lr": float(f"{chosen:.3g}")},
+                tuned=Tuned(lr=chosen, grid=(float(lrs[0]), float(lrs[-1]), points)),
+            )
+        )
+    return dataclasses.replace(scenario, optimizers=tuple(specs))
+
+
+def basins(scenario: Scenario) -> tuple[Basins, ...]:
+    """Run every optimizer from a grid of starts over the domain; label each by where it ends."""
+    a = scenario.analysis
+    g = a.basin_grid
+    (x0, x1), (y0, y1) = scenario.domain
+    xs, ys = np.linspace(x0, x1, g), np.linspace(y0, y1, g)
+    X, Y = np.meshgrid(xs, ys)
+    starts = np.column_stack([X.ravel(), Y.ravel()])
+    steps = a.basin_steps or scenario.steps
+    radius = 0.02 * min(x1 - x0, y1 - y0)
+    minima = scenario.minima
+    out = []
+    for spec in scenario.optimizers:
+        r = run(
+            scenario.function,
+            spec.kind,
+            spec.hyper,
+            starts,
+            steps,
+            noise=spec.noise,
+            seed=spec.seed,
+        )
+        labels = np.full(starts.shape[0], NOT_CONVERGED, dtype=np.int64)
+        end = r.xy[-1]
+        if minima.shape[0]:
+            d = np.sqrt(((end[:, None, :] - minima[None]) ** 2).sum(-1))
+            near = d.argmin(axis=1)
+            reached = np.isfinite(d).all(axis=1) & (d.min(axis=1, initial=np.inf) < radius)
+            labels[reached] = near[reached]
+            f_star = float(np.min(scenario.function.value(minima)))
+            with np.errstate(invalid="ignore"):
+                below = ~reached & (r.f[-1] < f_star - a.tolerance)
+            labels[below] = FELL_BELOW
+        labels[r.diverged_at >= 0] = DIVERGED
+        out.append(Basins(spec.label, spec.kind, xs, ys, labels.reshape(g, g), radius))
+    return tuple(out)
