@@ -14,9 +14,10 @@ from gallery.engine.simulate import run
 
 #: How the tuned learning rate is chosen; printed on every page that uses it.
 TUNED_CRITERION = (
-    "the learning rate on the sweep grid whose run gets f within the tolerance of the best value "
-    "(the known minimum, else the lowest f any rate reached) in the fewest steps; ties go to the "
-    "lower final f, then to the smaller rate; rates that diverge are never chosen"
+    "the learning rate on the sweep grid whose run first comes within the tolerance of a known "
+    "minimum (without known minima: of the lowest f any rate reached) in the fewest steps; ties, "
+    "and rates that never get there, are ranked by the gap |f - f*| after the last step (without "
+    "minima: by f), then by the smaller rate; rates that diverge are never chosen"
 )
 #: Sweep grid used for `lr = "tuned"`: this many decades either side of the kind's default lr.
 TUNED_HALF_DECADES = 3.0
@@ -30,11 +31,12 @@ class Sweep:
     kind: str
     lrs: np.ndarray  # (K,)
     final_f: np.ndarray  # (K,) median f after all steps (NaN where any start diverged)
-    steps_to_tol: np.ndarray  # (K,) median first step within tolerance of f_ref, NaN if never
+    steps_to_tol: np.ndarray  # (K,) median first step within tol of a minimum (or f_ref), or NaN
     diverged: np.ndarray  # (K,) fraction of starts that diverged
     f_ref: float  # the value "within tolerance" is measured against
     chosen_lr: float  # the lr the scenario runs with
     tolerance: float
+    has_minima: bool = False
 
     @property
     def converging(self) -> np.ndarray:
@@ -115,7 +117,12 @@ def sweep_lrs(
     f_star = _f_star(scenario)
     with np.errstate(invalid="ignore"):
         f_ref = f_star if f_star is not None else float(np.nanmin(f)) if np.isfinite(f).any() else 0
-        within = np.abs(f - f_ref) < tol  # (T, K, N), NaN compares False
+        if f_star is not None:  # near a known minimum in position: passing f*'s level is not enough
+            xy = r.xy.reshape(steps + 1, k, n, 1, 2)
+            dist = np.sqrt(((xy - scenario.minima) ** 2).sum(-1)).min(axis=-1)
+            within = dist < tol  # (T, K, N), NaN compares False
+        else:
+            within = np.abs(f - f_ref) < tol
         hit = within.any(axis=0)
         first = np.where(hit, within.argmax(axis=0), np.nan).astype(float)
         steps_to = np.where(hit.all(axis=1), np.median(first, axis=1), np.nan)
@@ -131,6 +138,7 @@ def sweep_lrs(
         f_ref=float(f_ref),
         chosen_lr=float(chosen) if not isinstance(chosen, str) else float("nan"),
         tolerance=tol,
+        has_minima=f_star is not None,
     )
 
 
@@ -158,7 +166,8 @@ def pick(s: Sweep) -> float | None:
     if not ok.any():
         return None
     steps = np.where(ok & np.isfinite(s.steps_to_tol), s.steps_to_tol, np.inf)
-    final = np.where(ok & np.isfinite(s.final_f), s.final_f, np.inf)
+    gap = s.final_f - s.f_ref if s.has_minima else s.final_f
+    final = np.where(ok & np.isfinite(gap), np.abs(gap) if s.has_minima else gap, np.inf)
     # lexicographic: fewest steps to tolerance, then lowest final f, then the smaller rate
     order = np.lexsort((s.lrs, final, steps))
     best = int(order[0])
