@@ -1,0 +1,172 @@
+"""Cache: content-hash keys, entries recorded only after success, and an atomic site writer."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import gallery
+
+PACKAGE = Path(gallery.__file__).resolve().parent
+#: Code whose source shapes a scenario's media: change any of it and every media entry is stale.
+MEDIA_CODE = ("engine", "media", "site/build.py", "site/insights.py")
+#: A file every built site holds, so `--out` never replaces a folder that is not a gallery.
+MARKER = ".gallery-site"
+MARKER_TEXT = b"built by optimizer-gallery; this folder is replaced on every build\n"
+
+
+class SiteError(Exception):
+    """The output folder cannot be written or replaced."""
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(len(p).to_bytes(8, "little"))
+        h.update(p)
+    return h.hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """Hash of the package version and the source of every module listed in MEDIA_CODE."""
+    parts = [gallery.__version__.encode()]
+    for item in MEDIA_CODE:
+        p = PACKAGE / item
+        files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
+        for f in files:
+            parts += [f.relative_to(PACKAGE).as_posix().encode(), f.read_bytes()]
+    return _digest(*parts)
+
+
+def media_key(scenario_bytes: bytes) -> str:
+    """Cache key of one scenario's media: its file bytes plus `code_digest()`."""
+    return _digest(b"media", code_digest().encode(), scenario_bytes)
+
+
+def blob_key(*parts: str) -> str:
+    """Cache key of a small derived file (e.g. a typeset formula) from its inputs."""
+    return _digest(b"blob", *(p.encode() for p in parts))
+
+
+class MediaCache:
+    """Finished renders in `<root>/<slug>-<key16>/<name>`; a folder exists only if complete."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _dir(self, slug: str, key: str) -> Path:
+        return self.root / f"{slug}-{key[:16]}"
+
+    def get(self, slug: str, key: str) -> dict[str, bytes] | None:
+        """Every file of the entry, or None when there is none."""
+        d = self._dir(slug, key)
+        if not d.is_dir():
+            return None
+        return {f.name: f.read_bytes() for f in sorted(d.iterdir()) if f.is_file()}
+
+    def put(self, slug: str, key: str, files: Mapping[str, bytes]) -> None:
+        """Record an entry atomically (temp folder, then rename) and drop older ones of `slug`."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        final = self._dir(slug, key)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=self.root))
+        try:
+            for name, data in files.items():
+                (tmp / name).write_bytes(data)
+            if final.exists():
+                shutil.rmtree(final)
+            os.rename(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        stale = re.compile(re.escape(slug) + r"-[0-9a-f]{16}")
+        for d in self.root.iterdir():
+            if d != final and d.is_dir() and stale.fullmatch(d.name):
+                shutil.rmtree(d, ignore_errors=True)
+
+    def get_blob(self, name: str) -> bytes | None:
+        """A small cached file by name, or None."""
+        p = self.root / "blobs" / name
+        return p.read_bytes() if p.is_file() else None
+
+    def put_blob(self, name: str, data: bytes) -> None:
+        """Store a small file (write to a temp name, then rename)."""
+        d = self.root / "blobs"
+        d.mkdir(parents=True, exist_ok=True)
+        tmp = d / f".{name}.{os.getpid()}"
+        tmp.write_bytes(data)
+        os.replace(tmp, d / name)
+
+
+@dataclass(frozen=True)
+class WriteStats:
+    """How many files a site write created anew and how many it kept from the previous site."""
+
+    written: int
+    kept: int
+
+
+def _check_out(out: Path) -> None:
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise SiteError(f"{out}: exists and is not a folder; refusing to replace it")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise SiteError(
+            f"{out}: folder exists, is not empty and was not built by the gallery "
+            f"(no {MARKER}); refusing to replace it"
+        )
+
+
+def write_site(files: Mapping[str, bytes], out: Path) -> WriteStats:
+    """Write `files` (relative path -> bytes) as the folder `out`, atomically.
+
+    Everything goes into a temporary folder next to `out` that is renamed into place at the end,
+    so an error or an interrupt leaves the previous site as it was. Files whose bytes equal the
+    previous site's are hard-linked (or copied) from it, so they keep their modification times.
+    """
+    out = Path(out).absolute()
+    _check_out(out)
+    parent = out.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    for leftover in parent.glob(f".{out.name}.new-*"):  # from a build that was killed
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in parent.glob(f".{out.name}.old-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=parent))
+    written = kept = 0
+    try:
+        tmp.chmod(0o755)
+        for rel, data in sorted({**files, MARKER: MARKER_TEXT}.items()):
+            counted = rel != MARKER
+            dest = tmp / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            old = out / rel
+            if old.is_file() and old.stat().st_size == len(data) and old.read_bytes() == data:
+                try:
+                    os.link(old, dest)
+                except OSError:
+                    shutil.copy2(old, dest)
+                kept += counted
+                continue
+            dest.write_bytes(data)
+            written += counted
+        away = parent / f".{out.name}.old-{os.getpid()}"
+        if out.exists():
+            os.rename(out, away)
+        try:
+            os.rename(tmp, out)
+        except BaseException:
+            if away.exists():
+                os.rename(away, out)
+            raise
+        shutil.rmtree(away, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return WriteStats(written=written, kept=kept)

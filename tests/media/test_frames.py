@@ -1,0 +1,74 @@
+"""Frames: schedule, and lines land on the contour panel where the data says."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gallery.engine.scenario import loads
+from gallery.engine.simulate import simulate
+from gallery.media.frames import Scene, frame_steps, styles
+
+SCENE = """
+title = "Bowl"
+function = "x**2/20 + y**2"
+domain = { x = [-10, 10], y = [-5, 5] }
+steps = 12
+start = [-7, 2]
+minima = [[0, 0]]
+
+[[optimizer]]
+kind = "sgd"
+lr = 0.1
+color = "#D55E00"
+
+[[optimizer]]
+kind = "adam"
+lr = 0.3
+
+[view]
+grid = 30
+
+[render]
+width = 480
+height = 270
+"""
+
+
+def test_frame_schedule_every_step_then_sampled_with_last_kept():
+    assert list(frame_steps(10)) == list(range(11))
+    long = frame_steps(1000)
+    assert len(long) == 151 and long[0] == 0 and long[-1] == 1000
+    assert np.all(np.diff(long) > 0)
+    picked = frame_steps(100, 7)
+    assert len(picked) == 7 and picked[-1] == 100
+
+
+def test_file_colour_overrides_palette_and_styles_differ():
+    traj = simulate(loads(SCENE))
+    a, b = styles(traj)
+    assert a.color == "#d55e00"
+    assert (a.marker, a.linestyle) != (b.marker, b.linestyle)
+
+
+def test_path_pixel_on_contour_panel_has_the_optimizer_colour():
+    traj = simulate(loads(SCENE))
+    scene = Scene(traj)
+    last = len(scene.steps) - 1
+    image = scene.frame(last)
+    for run, style in zip(traj.runs, styles(traj), strict=True):
+        want = np.array([int(style.color[i : i + 2], 16) for i in (1, 3, 5)])
+        # the head of each run sits at its last point: a filled marker in the run's colour
+        row, col = scene.pixel("contour", run.xy[scene.steps[last], 0])
+        r, c = int(row), int(col)
+        patch = image[r - 1 : r + 2, c - 1 : c + 2].reshape(-1, 3).astype(int)
+        assert np.abs(patch - want).sum(axis=1).min() <= 12, (run.spec.label, patch, want)
+
+
+def test_background_is_not_redrawn_per_frame():
+    traj = simulate(loads(SCENE))
+    scene = Scene(traj)
+    calls = []
+    scene.ax_surface.draw = lambda *a, **k: calls.append(1)
+    first, later = scene.frame(0), scene.frame(len(scene.steps) - 1)
+    assert not calls
+    assert (first != later).any()

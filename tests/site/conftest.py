@@ -1,0 +1,79 @@
+"""Shared fixtures: a tiny scenario set (few steps, small frames) to build end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+TINY = {
+    "bowl.toml": """title = "Tiny bowl"
+summary = "A round bowl, two optimizers."
+function = "x**2 + y**2"
+domain = { x = [-2, 2], y = [-2, 2] }
+steps = 12
+start = [1.5, 1.0]
+minima = [[0, 0]]
+
+[[optimizer]]
+kind = "sgd"
+lr = 0.3
+
+[[optimizer]]
+kind = "adam"
+lr = 0.2
+
+[commentary]
+intro = "A *round* bowl."
+sgd = "Plain **gradient descent**."
+
+[render]
+width = 320
+height = 180
+frames = 4
+fps = 4
+hold = 0
+""",
+    "cliff.toml": """title = "Tiny cliff"
+summary = "The cubic: momentum runs off."
+function = "x**2 + y**2 + y**3 + x*y"
+domain = { x = [-3, 3], y = [-3, 3] }
+steps = 25
+start = [2, 3]
+minima = [[0, 0]]
+
+[[optimizer]]
+kind = "momentum"
+lr = 0.01
+
+[render]
+width = 320
+height = 180
+frames = 4
+fps = 4
+hold = 0
+""",
+}
+
+
+def write_tiny(folder: Path, extra: dict[str, str] | None = None) -> Path:
+    """Write the tiny scenario set (plus `extra` files) into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in {**TINY, **(extra or {})}.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """A folder with the two tiny scenarios."""
+    return write_tiny(tmp_path / "scenarios")
+
+
+def snapshot(site: Path) -> dict[str, bytes]:
+    """Every file of a built site, by relative path."""
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
+    }
