@@ -17,7 +17,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.mathtext import MathTextParser  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
-from matplotlib.ticker import FixedLocator, NullLocator  # noqa: E402
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 from matplotlib.transforms import IdentityTransform  # noqa: E402
 from mpl_toolkits.mplot3d import art3d, proj3d  # noqa: E402
 
@@ -140,6 +140,15 @@ def _symlog_ticks(lo: float, hi: float, thresh: float, most: int = 4) -> list[fl
     return sorted(ticks)
 
 
+def _short_tick(value: float, _pos: object = None) -> str:
+    """Tick text that stays short: 25, 0.5, 2e+04."""
+    return (
+        f"{value:.0e}".replace("e+0", "e").replace("e-0", "e-")
+        if abs(value) >= 1e4
+        else f"{value:g}"
+    )
+
+
 def _surface(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, rgb: np.ndarray):
     """One quad per grid cell, coloured by its first corner; cells touching NaN are dropped."""
     P = np.stack([X, Y, Z], axis=-1)
@@ -198,9 +207,11 @@ class Scene:
         )
 
         # 3-D surface (left)
-        ax3 = fig.add_axes((-0.02, 0.0, 0.49, 0.88), projection="3d", computed_zorder=False)
+        ax3 = fig.add_axes((0.0, 0.0, 0.48, 0.88), projection="3d", computed_zorder=False)
         zlo, zhi = self.zlim
-        Zs = np.where((zlo <= Z) & (zhi >= Z), Z, np.nan)
+        # above the z range the surface is capped flat (a clean cut, not a ragged hole); below it
+        # is left open, so an unbounded fall (the cubic's abyss) reads as a drop
+        Zs = np.where(zlo <= Z, np.minimum(Z, zhi), np.nan)
         norm = mcolors.BoundaryNorm(self.levels, BACKGROUND_CMAP.N, extend="both")
         rank = np.interp(Zs, self.levels, np.linspace(0.0, 1.0, len(self.levels)))
         rgb = BACKGROUND_CMAP(rank)[..., :3]
@@ -218,6 +229,7 @@ class Scene:
             axis.set_pane_color((0.97, 0.97, 0.98, 1.0))
             axis.label.set_size(fs)
         ax3.tick_params(labelsize=8.5 * s, pad=0)
+        ax3.zaxis.set_major_formatter(FuncFormatter(_short_tick))
         ax3.set_xlabel("x", labelpad=2 * s)
         ax3.set_ylabel("y", labelpad=2 * s)
         self.ax_surface = ax3
