@@ -34,6 +34,8 @@ class OptimizerSpec:
     def short(self) -> str:
         """Label plus the hyperparameters the file set, e.g. `Adam lr=0.3`."""
         text = short_form(self.label.replace(" lr=tuned", ""), self.given)
+        if self.noise > 0:
+            text += f" σ={self.noise:g}"
         return f"{text} (tuned)" if self.tuned is not None else text
 
 

@@ -370,13 +370,17 @@ class Scene:
 
         s = self.scale
         lw, ms = max(1.5, 2.3 * s), 7.5 * s + 2.5
+        alpha = 1.0
+        if max(r.xy.shape[1] for r in self.traj.runs) > 1:
+            # many starts (or noisy repeats): thin, translucent paths so the spread reads as a band
+            lw, ms, alpha = max(0.8, 0.45 * lw), 0.6 * ms, 0.6
         ident = IdentityTransform()
         self.moving: list = []
         self._lines = []  # (panel pixels, run index, line, head, cross)
         for panel, ax in ((self.px3, ax3), (self.pxc, axc), (self.pxl, axl)):
             for i, st in enumerate(self.styles):
                 for k in range(self.traj.runs[i].xy.shape[1]):
-                    line = Line2D([], [], color=st.color, ls=st.linestyle, lw=lw,
+                    line = Line2D([], [], color=st.color, ls=st.linestyle, lw=lw, alpha=alpha,
                                   solid_capstyle="round", transform=ident)  # fmt: skip
                     head = Line2D([], [], ls="none", marker=st.marker, ms=ms, mfc=st.color,
                                   mec="black", mew=0.8, transform=ident)  # fmt: skip

@@ -140,6 +140,19 @@ def spread(m: RunMetrics, tol: float = TOLERANCE) -> str:
         parts[0] += f" (median {int(np.median(m.steps_to_min[reached]))} steps)"
     if diverged.any():
         parts.append(f"{int(diverged.sum())} diverge")
+    ok = ~diverged
+    if ok.sum() > 1:  # the spread over the runs that stayed finite
+        if np.isfinite(m.distance[ok]).all():
+            d = m.distance[ok]
+            parts.append(
+                f"the final distance to the nearest minimum has median {num(float(np.median(d)))} "
+                f"and ranges from {num(float(d.min()))} to {num(float(d.max()))}"
+            )
+        f = m.final_f[ok]
+        parts.append(
+            f"final f has median {num(float(np.median(f)))} (from {num(float(f.min()))} to "
+            f"{num(float(f.max()))})"
+        )
     return "; ".join(parts) + "."
 
 

@@ -88,3 +88,19 @@ def test_trace_csv_format():
     x1 = float(lines[2].split(",")[3])
     assert x1 == traj.runs[0].xy[1, 0, 0]
     assert lines[-1].endswith("nan,nan,nan")  # momentum diverged before the last step
+
+
+def test_noise_from_the_scenario_file_is_seeded_and_repeats_spread():
+    text = CUBIC.replace(
+        "start = [2, 3]", "start = [0.5, 0.5]\nrepeats = 4\nnoise = 0.5\nseed = 11"
+    )
+    a = simulate(loads(text, "n.toml")).runs[0]
+    b = simulate(loads(text, "n.toml")).runs[0]
+    c = simulate(loads(text.replace("seed = 11", "seed = 12"), "n.toml")).runs[0]
+    assert a.xy.shape[1] == 4
+    np.testing.assert_array_equal(a.xy, b.xy)  # same seed, same run
+    assert not np.array_equal(a.xy, c.xy)
+    # the repeats start together and spread apart: each sees its own noise
+    np.testing.assert_array_equal(a.xy[0], np.repeat([[0.5, 0.5]], 4, axis=0))
+    assert len({tuple(p) for p in a.xy[10]}) == 4
+    assert loads(text, "n.toml").optimizers[0].short == "SGD lr=0.01 σ=0.5"

@@ -72,3 +72,30 @@ def test_background_is_not_redrawn_per_frame():
     first, later = scene.frame(0), scene.frame(len(scene.steps) - 1)
     assert not calls
     assert (first != later).any()
+
+
+def test_arrows_point_along_minus_gradient_for_plain_sgd():
+    text = SCENE.replace("[render]", "[render]\narrows = true")
+    traj = simulate(loads(text), keep_extras=True)
+    scene = Scene(traj)
+    t_index = 3
+    scene.frame(t_index)
+    t = int(scene.steps[t_index])
+    grad_arrow, step_arrow, _velocity = next(trio for i, _k, trio in scene._arrows if i == 0)
+    sgd = traj.runs[0]
+    here = sgd.xy[t, 0]
+    to_pixels = scene.ax_contour.transData.transform
+
+    def pixel_direction(vec):
+        d = to_pixels(here + 1e-3 * vec) - to_pixels(here)
+        return d / np.hypot(*d)
+
+    def drawn(arrow):
+        a, b = (np.array(p) for p in arrow._posA_posB)
+        return (b - a) / np.hypot(*(b - a))
+
+    want = pixel_direction(-sgd.grads[t, 0])
+    np.testing.assert_allclose(drawn(grad_arrow), want, atol=1e-6)
+    # plain SGD steps exactly along -gradient, so the step arrow is parallel to it
+    np.testing.assert_allclose(drawn(step_arrow), want, atol=1e-6)
+    assert np.all(np.isnan(sgd.velocity))  # SGD without momentum keeps no velocity to draw

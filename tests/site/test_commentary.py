@@ -96,3 +96,15 @@ def test_num_formats():
     assert commentary.num(np.nan) == "—"
     assert commentary.num(2.5e-5) == "2.50e-05"
     assert commentary.num(0.1234567) == "0.1235"
+
+
+def test_several_starts_report_the_spread():
+    text = BOWL.replace("start = [1, 1]", "starts = [[1, 1], [-1, 0.5], [0.2, -1.5]]")
+    traj, metrics = _run(text)
+    m = metrics[0]
+    out = commentary.sentences(m, traj.runs[0], traj.scenario.minima)[-1]
+    d = m.distance
+    assert f"median {commentary.num(float(np.median(d)))}" in out
+    assert (
+        f"ranges from {commentary.num(float(d.min()))} to {commentary.num(float(d.max()))}" in out
+    )
