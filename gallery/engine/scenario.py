@@ -95,6 +95,7 @@ class Scenario:
     view: View = field(default_factory=View)
     render: Render = field(default_factory=Render)
     analysis: Analysis = field(default_factory=Analysis)
+    order: int = 100  # position in the gallery (then by slug)
 
 
 def short_form(label: str, given: Mapping[str, Any]) -> str:
@@ -124,6 +125,7 @@ MAX_POINTS = 10_000_000
 TOP_KEYS = (
     "title",
     "summary",
+    "order",
     "function",
     "domain",
     "steps",
@@ -347,6 +349,7 @@ class _Checker:
         view = self.view(d.get("view"))
         render = self.render(d.get("render"))
         analysis = self.analysis(d.get("analysis"))
+        order = self.integer("order", d.get("order", 100), 0, 10_000)
 
         if self.problems:
             raise ScenarioError(self.path, self.problems)
@@ -367,6 +370,7 @@ class _Checker:
             view=view,
             render=render,
             analysis=analysis,
+            order=order if order is not None else 100,
         )
 
     def function(self, value: Any) -> Formula | None:

@@ -371,7 +371,7 @@ def render_site(
     """Every file of the site (pages, stylesheet, media) as relative path -> bytes."""
     env = environment(templates)
     files: dict[str, bytes] = {}
-    entries = sorted(entries, key=lambda e: e.scenario.slug)
+    entries = sorted(entries, key=lambda e: (e.scenario.order, e.scenario.slug))
     used = _kinds_used(entries)
     kinds = [
         {"name": k.name, "title": k.title, "used": len(used.get(k.name, ()))}

@@ -124,6 +124,7 @@ HOSTILE = {
         body(steps="10000", start="", starts="[" + ",".join(["[0,0]"] * 2000) + "]"),
         r"steps: steps x start points",
     ),
+    "bad_order": (body(order='"first"'), r"order: must be a whole number"),
     "bad_view_key": (GOOD + "\n[view]\nelevation = 3\n", r"view.elevation: unknown key.*'elev'"),
     "bad_commentary": (GOOD + '\n[commentary]\nadma = "x"\n', r"commentary.adma: .*'adam'"),
 }
