@@ -36,7 +36,8 @@ class OptimizerSpec:
         text = short_form(self.label.replace(" lr=tuned", ""), self.given)
         if self.noise > 0:
             text += f" σ={self.noise:g}"
-        return f"{text} (tuned)" if self.tuned is not None else text
+        tuned = self.tuned is not None and "tuned" not in self.label
+        return f"{text} (tuned)" if tuned else text
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ OKABE_ITO = (
 MARKERS = ("o", "s", "^", "D", "v", "P", "p", "h")
 LINESTYLES = ("-", "--", "-.", ":", (0, (6, 2, 1, 2, 1, 2)), (0, (1, 1)), (0, (8, 3)), (0, (3, 1)))
 MAX_FRAMES = 150
+LEGEND_WIDTH = 24  # characters per legend line: longer labels wrap instead of running off the frame
 DPI = 100
 BACKGROUND_CMAP = mcolors.LinearSegmentedColormap.from_list(
     "gallery-grey", ["#fcfcfd", "#e4e7eb", "#c3c9d1", "#a1a9b4"]
@@ -76,7 +78,7 @@ def frame_steps(steps: int, frames: int | None = None) -> np.ndarray:
 
 def legend_text(run: Run) -> str:
     """`Adam lr=0.3`, plus where the run diverged if it did."""
-    text = run.spec.short
+    text = textwrap.fill(run.spec.short, LEGEND_WIDTH, break_long_words=False)
     if run.diverged:
         first = int(run.diverged_at[run.diverged_at >= 0].min())
         text += f"\ndiverged at step {first}"
