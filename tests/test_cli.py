@@ -60,3 +60,24 @@ def test_errors_exit_2_with_file_and_key_and_no_traceback(tmp_path):
 def test_render_rejects_unknown_format(fmt, tmp_path, capsys):
     assert main(["render", str(BOWL), "--out", str(tmp_path), "--formats", fmt]) == 2
     assert "unknown format 'webm'; allowed: gif, mp4, png" in capsys.readouterr().err
+
+
+def test_render_writes_every_output(tmp_path, capsys):
+    scenario = tmp_path / "tiny bowl.toml"
+    small = "[render]\nwidth = 320\nheight = 180"
+    scenario.write_text(
+        BOWL.read_text().replace("steps = 100", "steps = 6").replace("[render]", small)
+    )
+    out = tmp_path / "out"
+    assert main(["render", str(scenario), "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "tiny-bowl-thumb.png",
+        "tiny-bowl.csv",
+        "tiny-bowl.gif",
+        "tiny-bowl.mp4",
+        "tiny-bowl.png",
+        "tiny-bowl.toml",
+    ]
+    assert (out / "tiny-bowl.toml").read_text() == scenario.read_text()
+    assert (out / "tiny-bowl.csv").read_text().startswith("optimizer,start,step,x,y,f\n")
