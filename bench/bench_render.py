@@ -127,6 +127,26 @@ def main() -> None:
     print(f"sizes: GIF {len(media.gif) / 1e6:.2f} MB, MP4 {len(media.mp4) / 1e6:.2f} MB")
     for note in media.notes:
         print("note:", note)
+    shipped()
+
+
+def shipped() -> None:
+    """Render every shipped scenario (GIF + MP4 + PNG), one after the other."""
+    from pathlib import Path
+
+    from gallery.engine.analysis import tune
+    from gallery.engine.scenario import load
+
+    total, sizes = 0.0, []
+    for path in sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.toml")):
+        sc = tune(load(path))
+        t0 = time.perf_counter()
+        traj = simulate(sc, keep_extras=sc.render.arrows)
+        media = render(traj, formats=("gif", "mp4", "png"))
+        total += time.perf_counter() - t0
+        sizes.append(f"{sc.slug} {len(media.gif) / 1e6:.2f} MB")
+    print(f"all {len(sizes)} shipped scenarios, GIF + MP4 + PNG: {total:.1f} s (target < 30 s)")
+    print("GIF sizes: " + ", ".join(sizes))
 
 
 if __name__ == "__main__":
