@@ -111,7 +111,16 @@ def sweep_lrs(
     starts = np.tile(scenario.starts, (k, 1))  # (K*N, 2): all starts for lr 0, then lr 1, ...
     lr_col = np.repeat(lrs, n)[:, None]
     hyper = {**spec.hyper, "lr": lr_col}
-    r = run(scenario.function, spec.kind, hyper, starts, steps, noise=spec.noise, seed=spec.seed)
+    r = run(
+        scenario.function,
+        spec.kind,
+        hyper,
+        starts,
+        steps,
+        noise=spec.noise,
+        seed=spec.seed,
+        noise_index=np.tile(np.arange(n), k),
+    )
     f = r.f.reshape(steps + 1, k, n)
     diverged = (r.diverged_at >= 0).reshape(k, n)
     f_star = _f_star(scenario)

@@ -25,6 +25,7 @@ MAX_LITERAL_CHARS = 30  # characters in one number
 MAX_LITERAL = 1e100  # magnitude of one number
 MAX_EXPONENT = 100  # magnitude of a constant exponent
 MAX_LOG10 = 300  # a constant power must stay within 10**-300 .. 10**300
+MAX_GRADIENT_NODES = 1500  # size of the exact gradient (its Hessian grows much faster)
 
 X, Y = sympy.symbols("x y", real=True)
 
@@ -120,6 +121,12 @@ class Formula:
         named = {s.name: s for s in self.expr.free_symbols}
         x, y = named.get("x", X), named.get("y", Y)
         fx, fy = (_derivative(self.expr, s) for s in (x, y))
+        size = _size(fx) + _size(fy)
+        if size > MAX_GRADIENT_NODES:
+            raise FormulaError(
+                f"the formula's gradient is too large to work with ({size} terms; limit "
+                f"{MAX_GRADIENT_NODES}): write a shorter formula"
+            )
         hessian = (_derivative(fx, x), _derivative(fx, y), _derivative(fy, y))
         object.__setattr__(self, "_symbols", (x, y))
         object.__setattr__(self, "_gradient", (fx, fy))
@@ -129,9 +136,11 @@ class Formula:
     def _callables(self) -> tuple[Callable, Callable, Callable]:
         fxx, fxy, fyy = (_machine(h) for h in self._hessian)
         return (
-            sympy.lambdify(self._symbols, _machine(self.expr), modules="numpy"),
-            sympy.lambdify(self._symbols, [_machine(g) for g in self._gradient], modules="numpy"),
-            sympy.lambdify(self._symbols, [fxx, fxy, fxy, fyy], modules="numpy"),
+            sympy.lambdify(self._symbols, _machine(self.expr), modules="numpy", cse=True),
+            sympy.lambdify(
+                self._symbols, [_machine(g) for g in self._gradient], modules="numpy", cse=True
+            ),
+            sympy.lambdify(self._symbols, [fxx, fxy, fxy, fyy], modules="numpy", cse=True),
         )
 
     def value(self, xy: np.ndarray) -> np.ndarray:
@@ -433,6 +442,11 @@ def _check_result(expr: sympy.Expr) -> None:
 def _derivative(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
     """d expr / d symbol, dropping the Dirac deltas of |.| and sign() (zero almost everywhere)."""
     return sympy.diff(expr, symbol).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
+
+
+def _size(expr: sympy.Expr) -> int:
+    """Number of nodes in an expression tree."""
+    return sum(1 for _ in sympy.preorder_traversal(expr))
 
 
 def _machine(expr: sympy.Expr) -> sympy.Expr:

@@ -84,7 +84,9 @@ def measure_run(
         f_star = float(np.min(f_minima)) if f_minima is not None and len(f_minima) else np.nan
         with np.errstate(invalid="ignore"):
             steps_to_fmin = (
-                _first(f - f_star < tol) if np.isfinite(f_star) else -np.ones_like(steps_to_min)
+                _first(np.abs(f - f_star) < tol)
+                if np.isfinite(f_star)
+                else -np.ones_like(steps_to_min)
             )
     else:
         n = f.shape[1]

@@ -52,16 +52,20 @@ def run(
     seed: int = 0,
     keep_extras: bool = False,
     spec: OptimizerSpec | None = None,
+    noise_index: np.ndarray | None = None,
 ) -> Run:
     """Advance every start point `steps` times with one optimizer; stop each point on divergence.
 
     Hyperparameters may be arrays broadcastable to (N, 1), so one call can sweep learning rates.
+    Noise comes from one stream per start point; `noise_index` maps each row to its stream, so the
+    rows of a sweep see exactly the noise the same start sees in the scenario's own run.
     """
     params = np.array(starts, dtype=np.float64).reshape(-1, 2)
     n = params.shape[0]
     tx = optim.build(kind, hyper, hessian=formula.hessian)
     state = tx.init(params)
     rng = np.random.default_rng(seed)
+    streams = n if noise_index is None else int(np.max(noise_index)) + 1
     noise = np.broadcast_to(np.asarray(noise, dtype=np.float64), (n, 1)) if np.any(noise) else None
 
     xy = np.empty((steps + 1, n, 2))
@@ -92,7 +96,8 @@ def run(
                 break
             grads = formula.grad(params)
             if noise is not None:
-                grads = grads + noise * rng.standard_normal((n, 2))
+                draw = rng.standard_normal((streams, 2))
+                grads = grads + noise * (draw if noise_index is None else draw[noise_index])
             if grads_seen is not None:
                 grads_seen[t] = grads
             updates, state = tx.update(grads, state, params)

@@ -8,6 +8,7 @@ import numpy as np
 
 from gallery.engine import analysis
 from gallery.engine.scenario import loads
+from gallery.engine.simulate import simulate
 
 QUADRATIC = """
 title = "Quadratic"
@@ -117,3 +118,16 @@ basin_grid = 31
     assert (adam.labels[deep] == analysis.FELL_BELOW).all()  # capped steps: sliding, not blown up
     near = (np.abs(X) < 0.3) & (np.abs(Y) < 0.3)
     assert (sgd.labels[near] == 0).all() and (adam.labels[near] == 0).all()
+
+
+def test_noisy_sweep_sees_the_noise_of_the_run_it_describes():
+    text = QUADRATIC.format(steps=40, lr=0.05) + "\n"
+    text = text.replace("start = [1, 1]", "starts = [[1, 1], [-1, 0.5]]\nnoise = 0.5\nseed = 3")
+    sc = loads(text, "q.toml")
+    lrs = np.array([0.01, 0.05, 0.1])
+    s = analysis.sweep_lrs(sc, sc.optimizers[0], lrs)
+    # the same rate gives the same numbers whatever else is on the grid
+    alone = analysis.sweep_lrs(sc, sc.optimizers[0], lrs[1:2])
+    assert s.final_f[1] == alone.final_f[0]
+    final = simulate(sc).runs[0].f[-1]  # the scenario's own run, at its own rate
+    assert s.final_f[1] == np.median(final)

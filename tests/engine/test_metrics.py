@@ -57,3 +57,10 @@ lr = 0.01
     assert k > 0 and np.isnan(m.final_f[0])
     assert np.isfinite(m.last_f[0]) and m.last_f[0] < -1e6
     assert m.steps_to_min[0] == -1
+
+
+def test_falling_below_the_minimum_value_is_not_reaching_it():
+    # f passes below f* = 0 on its way into an abyss: that is not "within tolerance of f*"
+    r = make_run([[1, 1], [0.5, 0.5], [0.2, -3]], f=[[2.0], [0.5], [-28.0]])
+    m = measure_run(r, np.zeros((1, 2)), f_minima=np.array([0.0]))
+    assert m.steps_to_fmin[0] == -1

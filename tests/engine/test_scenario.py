@@ -124,6 +124,10 @@ HOSTILE = {
         body(steps="10000", start="", starts="[" + ",".join(["[0,0]"] * 2000) + "]"),
         r"steps: steps x start points",
     ),
+    "derivative_blowup": (
+        body(function='"' + "*".join(f"sin(x*{i}+y)**{i % 3 + 2}" for i in range(1, 60)) + '"'),
+        r"function: the formula's gradient is too large",
+    ),
     "bad_order": (body(order='"first"'), r"order: must be a whole number"),
     "bad_view_key": (GOOD + "\n[view]\nelevation = 3\n", r"view.elevation: unknown key.*'elev'"),
     "bad_commentary": (GOOD + '\n[commentary]\nadma = "x"\n', r"commentary.adma: .*'adam'"),
