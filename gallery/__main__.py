@@ -112,9 +112,14 @@ def cmd_render(args: argparse.Namespace) -> int:
     for f in formats:
         if f not in allowed:
             raise UserError(f"--formats: unknown format '{f}'; allowed: {', '.join(allowed)}")
+    from gallery.media.frames import RenderError
+
     sc = _load(args.file)
     traj = simulate(sc, keep_extras=sc.render.arrows)
-    media = render(traj, formats)
+    try:
+        media = render(traj, formats)
+    except RenderError as exc:
+        raise UserError(f"{args.file}: function: {exc}") from None
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     files = {
@@ -198,6 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug of ours: say so in one line; --debug shows where
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

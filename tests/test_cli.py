@@ -81,3 +81,16 @@ def test_render_writes_every_output(tmp_path, capsys):
     ]
     assert (out / "tiny-bowl.toml").read_text() == scenario.read_text()
     assert (out / "tiny-bowl.csv").read_text().startswith("optimizer,start,step,x,y,f\n")
+
+
+def test_render_of_a_function_finite_nowhere_is_a_clear_error(tmp_path):
+    bad = tmp_path / "nowhere.toml"
+    bad.write_text(BOWL.read_text().replace('"x**2/20 + y**2"', '"sqrt(-1 - x**2)"'))
+    proc = subprocess.run(
+        [sys.executable, "-m", "gallery", "render", str(bad), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert f"error: {bad}: function: f is not finite anywhere on the domain" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ OKABE_ITO = (
 MARKERS = ("o", "s", "^", "D", "v", "P", "p", "h")
 LINESTYLES = ("-", "--", "-.", ":", (0, (6, 2, 1, 2, 1, 2)), (0, (1, 1)), (0, (8, 3)), (0, (3, 1)))
 MAX_FRAMES = 150
+MAX_PATHS = 64  # paths drawn per optimizer; more starts are thinned evenly (the data keeps all)
 LEGEND_WIDTH = 24  # characters per legend line: longer labels wrap instead of running off the frame
 DPI = 100
 BACKGROUND_CMAP = mcolors.LinearSegmentedColormap.from_list(
@@ -105,10 +107,16 @@ def _grid_size(grid) -> tuple[int, int]:
     return int(grid), int(grid)
 
 
+class RenderError(ValueError):
+    """A scenario that loads but cannot be drawn (e.g. f is nowhere finite on the domain)."""
+
+
 def _levels(z: np.ndarray, how, bounded: bool) -> tuple[np.ndarray, bool]:
     """Contour levels over the finite grid values: log-spaced above the minimum, or quantiles."""
     count = how if isinstance(how, int) and not isinstance(how, bool) else 18
     finite = z[np.isfinite(z)]
+    if finite.size == 0:
+        raise RenderError("f is not finite anywhere on the domain, so there is nothing to draw")
     zmin = float(finite.min())
     use_log = how == "log" or (how in ("auto", None) or isinstance(how, int)) and bounded
     if how == "linear":
@@ -169,12 +177,33 @@ def _bounded_below(z: np.ndarray) -> bool:
     return 0 < i < z.shape[0] - 1 and 0 < j < z.shape[1] - 1
 
 
+def thin(traj: Trajectories, most: int = MAX_PATHS) -> tuple[Trajectories, list[str]]:
+    """At most `most` evenly chosen start points per run, so frames stay fast; says what it did."""
+    n = max(r.xy.shape[1] for r in traj.runs)
+    if n <= most:
+        return traj, []
+    keep = np.unique(np.linspace(0, n - 1, most).round().astype(int))
+    runs = tuple(
+        dataclasses.replace(
+            r,
+            xy=r.xy[:, keep],
+            f=r.f[:, keep],
+            diverged_at=r.diverged_at[keep],
+            grads=None if r.grads is None else r.grads[:, keep],
+            velocity=None if r.velocity is None else r.velocity[:, keep],
+        )
+        for r in traj.runs
+    )
+    note = f"the animation draws {len(keep)} of the {n} paths per optimizer (evenly chosen)"
+    return dataclasses.replace(traj, runs=runs), [note]
+
+
 class Scene:
     """A scenario's figure: background drawn once; `frame(i)` gives the RGB pixels of frame i."""
 
     def __init__(self, traj: Trajectories, size: tuple[int, int] | None = None):
         sc = traj.scenario
-        self.traj = traj
+        self.traj, self.notes = thin(traj)
         self.width, self.height = size or (sc.render.width, sc.render.height)
         self.steps = frame_steps(sc.steps, sc.render.frames)
         self.styles = styles(traj)

@@ -40,7 +40,7 @@ def render(
         raise ValueError(f"unknown formats: {', '.join(sorted(unknown))}")
     settings = traj.scenario.render
     scene = Scene(traj, size)
-    notes: list[str] = []
+    notes: list[str] = list(scene.notes)
     try:
         background = np.asarray(scene.canvas.buffer_rgba()).copy()
         gif = (

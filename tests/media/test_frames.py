@@ -6,7 +6,7 @@ import numpy as np
 
 from gallery.engine.scenario import loads
 from gallery.engine.simulate import simulate
-from gallery.media.frames import Scene, frame_steps, styles
+from gallery.media.frames import Scene, frame_steps, styles, thin
 
 SCENE = """
 title = "Bowl"
@@ -99,3 +99,15 @@ def test_arrows_point_along_minus_gradient_for_plain_sgd():
     # plain SGD steps exactly along -gradient, so the step arrow is parallel to it
     np.testing.assert_allclose(drawn(step_arrow), want, atol=1e-6)
     assert np.all(np.isnan(sgd.velocity))  # SGD without momentum keeps no velocity to draw
+
+
+def test_many_starts_are_thinned_for_drawing_and_said():
+    text = SCENE.replace("start = [-7, 2]", "starts = [[-7, 2], [-5, 1], [-3, 0], [1, 1], [7, -2]]")
+    traj = simulate(loads(text))
+    thinned, notes = thin(traj, most=3)
+    for before, after in zip(traj.runs, thinned.runs, strict=True):
+        assert after.xy.shape[1] == 3
+        np.testing.assert_array_equal(after.xy[:, 0], before.xy[:, 0])
+        np.testing.assert_array_equal(after.xy[:, -1], before.xy[:, -1])
+    assert notes == ["the animation draws 3 of the 5 paths per optimizer (evenly chosen)"]
+    assert thin(traj, most=5) == (traj, [])
