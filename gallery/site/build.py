@@ -268,15 +268,15 @@ def build_site(
         _err(str(exc))
         stats.code = 2
         return stats
-    if only:
-        wanted = set(only)
+    # --only renders just these; the others keep what the cache has (and are left out if nothing)
+    wanted = set(only) if only else None
+    if wanted:
         by_slug = {slugify(p.stem): p for p in paths}
         for slug in sorted(wanted - set(by_slug)):
             _err(f"--only {slug}: no scenario file with that slug in {scenarios}")
             stats.code = 2
         if stats.code:
             return stats
-        paths = [p for p in paths if slugify(p.stem) in wanted]
     if not paths:
         _err(f"{scenarios}: no *.toml scenario files")
         stats.code = 2
@@ -305,7 +305,9 @@ def build_site(
     todo: dict[str, str] = {}
     for slug in sorted(loaded):
         hit = store.get(slug, keys[slug])
-        if hit is None:
+        if hit is None and wanted and slug not in wanted:
+            print(f"note: {slug}: not rendered yet, left out (build without --only to add it)")
+        elif hit is None:
             todo[slug] = loaded[slug][0].path
         else:
             media[slug] = hit

@@ -223,3 +223,18 @@ def test_two_clean_builds_are_identical_with_two_jobs(tmp_path: Path, tiny: Path
     sa, sb = snapshot(a), snapshot(b)
     assert sa.keys() == sb.keys()
     assert [k for k in sa if sa[k] != sb[k]] == []
+
+
+def test_only_renders_the_chosen_scenario_and_keeps_the_others(built):
+    out, _, calls = built
+    folder = out.parent / "scenarios"
+    for name in ("bowl.toml", "cliff.toml"):  # both change; only one is asked for
+        src = folder / name
+        src.write_text(src.read_text() + "\n# edited\n")
+    calls.clear()
+    stats = site_build.build_site(folder, out, jobs=1, only=["bowl"])
+    assert stats.code == 0 and calls == ["bowl"]
+    assert (out / "scenarios" / "bowl.html").is_file()
+    assert not (out / "scenarios" / "cliff.html").exists()  # stale and not asked for: left out
+    stats = site_build.build_site(folder, out, jobs=1)  # a full build brings it back
+    assert calls == ["bowl", "cliff"] and (out / "scenarios" / "cliff.html").is_file()
