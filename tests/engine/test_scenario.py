@@ -183,3 +183,13 @@ def test_shipped_derivatives_match_central_differences(path):
     np.testing.assert_allclose(f.grad(pts), num_grad, rtol=1e-6, atol=1e-6)
     num_hess = np.stack([(f.grad(pts + e) - f.grad(pts - e)) / (2 * h) for e in (ex, ey)], axis=1)
     np.testing.assert_allclose(f.hessian(pts), num_hess, rtol=1e-6, atol=1e-5)
+
+
+def test_shipped_gallery_shows_sweeps_everywhere_and_basins_where_promised():
+    shipped = {p.stem: load(p) for p in (ROOT / "scenarios").glob("*.toml")}
+    assert all(sc.analysis.sweep for sc in shipped.values())
+    assert {k for k, sc in shipped.items() if sc.analysis.basins} >= {"himmelblau", "cubic"}
+    assert any(
+        any(o.hyper["lr"] == "tuned" for o in sc.optimizers) for sc in shipped.values()
+    )  # the textbook-vs-tuned scenario
+    assert shipped["elongated_bowl"].render.arrows

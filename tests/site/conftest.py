@@ -46,6 +46,15 @@ minima = [[0, 0]]
 kind = "momentum"
 lr = 0.01
 
+[[optimizer]]
+kind = "adam"
+lr = "tuned"
+
+[analysis]
+sweep_points = 8
+basins = true
+basin_grid = 12
+
 [render]
 width = 320
 height = 180

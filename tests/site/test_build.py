@@ -130,6 +130,23 @@ def test_scenario_page_content(built):
     assert 'href="cliff.html"' in bowl  # next scenario
 
 
+def test_analysis_sections(built):
+    out, _, _ = built
+    cliff = (out / "scenarios" / "cliff.html").read_text(encoding="utf-8")
+    bowl = (out / "scenarios" / "bowl.html").read_text(encoding="utf-8")
+    for html in (cliff, bowl):  # every page has the learning-rate sweep, as PNG and SVG
+        assert "Learning-rate sensitivity" in html
+        assert re.search(r'<img src="\.\./media/[a-z]+-[0-9a-f]{8}-sweep-0\.svg"', html)
+        assert re.search(r'<a href="\.\./media/[a-z]+-[0-9a-f]{8}-sweep-0\.png">PNG</a>', html)
+    assert "Basins of attraction" in cliff and "Basins of attraction" not in bowl
+    assert re.search(r'src="\.\./media/cliff-[0-9a-f]{8}-basins-0\.png"', cliff)
+    # the tuned rate and the rule that chose it are printed
+    from gallery.engine.analysis import TUNED_CRITERION
+
+    assert TUNED_CRITERION in cliff and re.search(r"Adam lr=[0-9.e-]+ \(tuned\)", cliff)
+    assert list(out.glob("media/cliff-*-sweep-0.svg"))
+
+
 def test_script_in_title_is_escaped(tmp_path: Path, monkeypatch):
     evil = write_tiny(tmp_path / "sc", {"evil.toml": _evil()})
     out = tmp_path / "site"
