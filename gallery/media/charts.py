@@ -15,7 +15,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from gallery.engine.analysis import DIVERGED, FELL_BELOW, NOT_CONVERGED, Basins, Sweep  # noqa: E402
 from gallery.engine.scenario import Scenario  # noqa: E402
-from gallery.media.frames import LINESTYLES, MARKERS, OKABE_ITO  # noqa: E402
+from gallery.media.frames import style  # noqa: E402
 
 #: Fill colours for the basins of up to eight known minima (light, distinct, colour-blind-safe).
 BASIN_COLOURS = (
@@ -34,10 +34,6 @@ GAP_FLOOR = 1e-16
 STALLED_COLOUR = "#ffffff"
 
 
-def _style(i: int, color: str | None) -> tuple[str, str, object]:
-    return color or OKABE_ITO[i % len(OKABE_ITO)], MARKERS[i % len(MARKERS)], LINESTYLES[i % 8]
-
-
 def _save(fig: Figure, fmt: str) -> bytes:
     buf = io.BytesIO()
     meta = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
@@ -53,7 +49,8 @@ def sweep_figure(scenario: Scenario, sweeps: tuple[Sweep, ...]) -> Figure:
     axes = fig.subplots(1, 2 if has_minima else 1, squeeze=False)[0]
     ax_f = axes[0]
     for i, (s, spec) in enumerate(zip(sweeps, scenario.optimizers, strict=True)):
-        color, marker, ls = _style(i, spec.color)
+        st = style(i, spec.color)
+        color, marker, ls = st.color, st.marker, st.linestyle
         # with a known minimum: the gap |f - f*|, floored so exact hits stay on a log axis
         y_f = np.maximum(np.abs(s.final_f - s.f_ref), GAP_FLOOR) if has_minima else s.final_f
         panels = [(ax_f, y_f)] + ([(axes[1], s.steps_to_tol)] if has_minima else [])

@@ -56,13 +56,15 @@ class Style:
     linestyle: str | tuple
 
 
+def style(i: int, color: str | None = None) -> Style:
+    """Style of the i-th optimizer of a scenario; a colour from the file wins over the palette."""
+    color = color or OKABE_ITO[i % len(OKABE_ITO)]
+    return Style(mcolors.to_hex(color), MARKERS[i % len(MARKERS)], LINESTYLES[i % len(LINESTYLES)])
+
+
 def styles(traj: Trajectories) -> list[Style]:
-    """One distinct style per run; colours from the scenario file win over the palette."""
-    out = []
-    for i, r in enumerate(traj.runs):
-        color = r.spec.color or OKABE_ITO[i % len(OKABE_ITO)]
-        out.append(Style(mcolors.to_hex(color), MARKERS[i % len(MARKERS)], LINESTYLES[i % 8]))
-    return out
+    """One distinct style per run."""
+    return [style(i, r.spec.color) for i, r in enumerate(traj.runs)]
 
 
 def frame_steps(steps: int, frames: int | None = None) -> np.ndarray:
