@@ -312,24 +312,30 @@ def optimizer_context(name: str, entries: Sequence[Entry], typeset: Typesetter) 
     for line in kind.rule_lines:
         rule.append({"src": typeset(line), "latex": line})
     multiples = []
-    for e in entries:
+    for e in entries:  # one card per scenario, with a line per run of this kind
         names = media_names(e)
-        for spec, run, m in zip(e.scenario.optimizers, e.traj.runs, e.metrics, strict=True):
-            if spec.kind != name:
-                continue
-            role = f"poster-{name}"
-            multiples.append(
-                {
-                    "slug": e.scenario.slug,
-                    "title": e.scenario.title,
-                    "label": spec.short,
-                    "src": names.get(role) or names.get("thumb"),
-                    "headline": commentary.headline(m, run),
-                    "alt": f"Final frame of {e.scenario.title} showing "
-                    + (f"{name} runs only" if role in names else "every optimizer of the scenario")
-                    + f": {spec.short} {commentary.headline(m, run)}.",
-                }
-            )
+        role = f"poster-{name}"
+        runs = [
+            (spec, run, m)
+            for spec, run, m in zip(e.scenario.optimizers, e.traj.runs, e.metrics, strict=True)
+            if spec.kind == name
+        ]
+        if not runs:
+            continue
+        lines = [f"{spec.short}: {commentary.headline(m, run)}" for spec, run, m in runs]
+        multiples.append(
+            {
+                "slug": e.scenario.slug,
+                "title": e.scenario.title,
+                "lines": lines,
+                "src": names.get(role) or names.get("thumb"),
+                "alt": f"Final frame of {e.scenario.title} showing "
+                + (f"{name} runs only" if role in names else "every optimizer of the scenario")
+                + ": "
+                + "; ".join(lines)
+                + ".",
+            }
+        )
     return {
         "kind": kind,
         "rule": rule,

@@ -20,6 +20,10 @@ kind = "sgd"
 lr = 0.3
 
 [[optimizer]]
+kind = "sgd"
+lr = 0.1
+
+[[optimizer]]
 kind = "adam"
 lr = 0.2
 

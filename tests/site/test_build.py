@@ -130,6 +130,14 @@ def test_scenario_page_content(built):
     assert 'href="cliff.html"' in bowl  # next scenario
 
 
+def test_optimizer_page_has_one_card_per_scenario(built):
+    out, _, _ = built
+    html = (out / "optimizers" / "sgd.html").read_text(encoding="utf-8")
+    cards = re.findall(r'<a href="\.\./scenarios/([a-z-]+)\.html">\s*<img', html)
+    assert cards == ["bowl"]  # two SGD runs in the bowl: one card, a line each
+    assert "SGD lr=0.3: " in html and "SGD lr=0.1: " in html
+
+
 def test_analysis_sections(built):
     out, _, _ = built
     cliff = (out / "scenarios" / "cliff.html").read_text(encoding="utf-8")
