@@ -15,7 +15,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from gallery.engine.analysis import DIVERGED, FELL_BELOW, NOT_CONVERGED, Basins, Sweep  # noqa: E402
 from gallery.engine.scenario import Scenario  # noqa: E402
-from gallery.media.frames import style  # noqa: E402
+from gallery.media.frames import palette  # noqa: E402
 
 #: Fill colours for the basins of up to eight known minima (light, distinct, colour-blind-safe).
 BASIN_COLOURS = (
@@ -48,8 +48,9 @@ def sweep_figure(scenario: Scenario, sweeps: tuple[Sweep, ...]) -> Figure:
     fig = Figure(figsize=(11, 4.2) if has_minima else (7.5, 4.2), layout="constrained")
     axes = fig.subplots(1, 2 if has_minima else 1, squeeze=False)[0]
     ax_f = axes[0]
+    looks = palette([o.color for o in scenario.optimizers])
     for i, (s, spec) in enumerate(zip(sweeps, scenario.optimizers, strict=True)):
-        st = style(i, spec.color)
+        st = looks[i]
         color, marker, ls = st.color, st.marker, st.linestyle
         # with a known minimum: the gap |f - f*|, floored so exact hits stay on a log axis
         y_f = np.maximum(np.abs(s.final_f - s.f_ref), GAP_FLOOR) if has_minima else s.final_f

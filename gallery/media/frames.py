@@ -56,15 +56,21 @@ class Style:
     linestyle: str | tuple
 
 
-def style(i: int, color: str | None = None) -> Style:
-    """Style of the i-th optimizer of a scenario; a colour from the file wins over the palette."""
-    color = color or OKABE_ITO[i % len(OKABE_ITO)]
-    return Style(mcolors.to_hex(color), MARKERS[i % len(MARKERS)], LINESTYLES[i % len(LINESTYLES)])
+def palette(colors: list[str | None]) -> list[Style]:
+    """One style per optimizer: colours from the file win; the rest take the palette colours that
+    the file did not already use, so no two optimizers share a colour (up to eight)."""
+    taken = {mcolors.to_hex(c) for c in colors if c}
+    free = iter([c for c in map(mcolors.to_hex, OKABE_ITO) if c not in taken] or OKABE_ITO)
+    out = []
+    for i, c in enumerate(colors):
+        color = mcolors.to_hex(c) if c else next(free, OKABE_ITO[i % len(OKABE_ITO)])
+        out.append(Style(color, MARKERS[i % len(MARKERS)], LINESTYLES[i % len(LINESTYLES)]))
+    return out
 
 
 def styles(traj: Trajectories) -> list[Style]:
     """One distinct style per run."""
-    return [style(i, r.spec.color) for i, r in enumerate(traj.runs)]
+    return palette([r.spec.color for r in traj.runs])
 
 
 def frame_steps(steps: int, frames: int | None = None) -> np.ndarray:

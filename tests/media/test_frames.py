@@ -48,6 +48,8 @@ def test_file_colour_overrides_palette_and_styles_differ():
     a, b = styles(traj)
     assert a.color == "#d55e00"
     assert (a.marker, a.linestyle) != (b.marker, b.linestyle)
+    # Adam would take the palette's second colour, which the file gave SGD: it gets another one
+    assert b.color != a.color
 
 
 def test_path_pixel_on_contour_panel_has_the_optimizer_colour():
@@ -62,6 +64,15 @@ def test_path_pixel_on_contour_panel_has_the_optimizer_colour():
         r, c = int(row), int(col)
         patch = image[r - 1 : r + 2, c - 1 : c + 2].reshape(-1, 3).astype(int)
         assert np.abs(patch - want).sum(axis=1).min() <= 12, (run.spec.label, patch, want)
+    # and along the line: the middle of the SGD segment farthest from Adam's path
+    sgd, adam = traj.runs[0].xy[:, 0], traj.runs[1].xy[:, 0]
+    mids = (sgd[:-1] + sgd[1:]) / 2
+    gap = np.sqrt(((mids[:, None] - adam[None]) ** 2).sum(-1)).min(axis=1)
+    want = np.array([0xD5, 0x5E, 0x00])
+    row, col = scene.pixel("contour", mids[gap.argmax()])
+    r, c = int(round(row)), int(round(col))
+    patch = image[r - 1 : r + 2, c - 1 : c + 2].reshape(-1, 3).astype(int)
+    assert np.abs(patch - want).sum(axis=1).min() <= 12, patch
 
 
 def test_background_is_not_redrawn_per_frame():
