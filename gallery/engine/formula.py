@@ -120,13 +120,17 @@ class Formula:
     def __post_init__(self) -> None:
         named = {s.name: s for s in self.expr.free_symbols}
         x, y = named.get("x", X), named.get("y", Y)
-        fx, fy = (_derivative(self.expr, s) for s in (x, y))
-        size = _size(fx) + _size(fy)
-        if size > MAX_GRADIENT_NODES:
-            raise FormulaError(
-                f"the formula's gradient is too large to work with ({size} terms; limit "
-                f"{MAX_GRADIENT_NODES}): write a shorter formula"
-            )
+        size = 0
+        gradient = []
+        for s in (x, y):  # checked one component at a time, so a blow-up is caught early
+            gradient.append(_derivative(self.expr, s))
+            size += _size(gradient[-1])
+            if size > MAX_GRADIENT_NODES:
+                raise FormulaError(
+                    f"the formula's gradient is too large to work with (over {size} terms; "
+                    f"limit {MAX_GRADIENT_NODES}): write a shorter formula"
+                )
+        fx, fy = gradient
         hessian = (_derivative(fx, x), _derivative(fx, y), _derivative(fy, y))
         object.__setattr__(self, "_symbols", (x, y))
         object.__setattr__(self, "_gradient", (fx, fy))
