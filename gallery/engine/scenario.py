@@ -74,7 +74,6 @@ class Analysis:
     basins: bool = False
     basin_grid: int = 200
     basin_steps: int | None = None
-    repeats: int = 1
 
 
 @dataclass(frozen=True)

@@ -98,15 +98,12 @@ def legend_text(run: Run) -> str:
 def formula_text(traj: Trajectories) -> str:
     """Mathtext of the scenario's formula, or its plain source when mathtext cannot parse it."""
     fn = traj.scenario.function
-    latex = getattr(fn, "latex", None)
-    if latex:
-        text = f"$f(x, y) = {latex}$"
-        try:
-            MathTextParser("path").parse(text)
-            return text
-        except (ValueError, RuntimeError):
-            pass
-    return "f(x, y) = " + str(getattr(fn, "text", None) or getattr(fn, "source", None) or fn)
+    text = f"$f(x, y) = {fn.latex}$"
+    try:
+        MathTextParser("path").parse(text)
+        return text
+    except (ValueError, RuntimeError):
+        return f"f(x, y) = {fn.text}"
 
 
 def _grid_size(grid) -> tuple[int, int]:
@@ -215,7 +212,7 @@ class Scene:
         self.width, self.height = size or (sc.render.width, sc.render.height)
         self.steps = frame_steps(sc.steps, sc.render.frames)
         self.styles = styles(traj)
-        self.arrows = bool(getattr(sc.render, "arrows", False))
+        self.arrows = sc.render.arrows
         self.scale = min(self.width / 1280, self.height / 720)
         self.fig = Figure(figsize=(self.width / DPI, self.height / DPI), dpi=DPI)
         self.fig.patch.set_facecolor("white")

@@ -248,7 +248,7 @@ def scenario_context(
                     if k in sc.commentary]  # fmt: skip
         kind = optim.KINDS[spec.kind]
         facts = commentary.sentences(m, run, sc.minima, 0, fastest)
-        tuned = getattr(spec, "tuned", None)
+        tuned = spec.tuned
         if tuned is not None:
             lo, hi, count = tuned.grid
             facts.insert(
