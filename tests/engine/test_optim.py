@@ -16,9 +16,7 @@ from gallery.engine import optim
 matplotlib.use("Agg")
 from matplotlib import mathtext  # noqa: E402
 
-REFERENCE = (
-    Path(__file__).resolve().parents[3] / "shared" / "reference" / "torch_optim_trajectories.json"
-)
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "torch_optim_trajectories.json"
 
 
 def _beale(x, y):

@@ -12,8 +12,8 @@ import pytest
 
 from gallery.__main__ import main
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-CASES = json.loads((REFERENCE / "torch_optim_trajectories.json").read_text())["cases"]
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "torch_optim_trajectories.json"
+CASES = json.loads(REFERENCE.read_text())["cases"]
 BOUND = 1e12
 
 
