@@ -15,7 +15,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from gallery.engine.analysis import DIVERGED, FELL_BELOW, NOT_CONVERGED, Basins, Sweep  # noqa: E402
 from gallery.engine.scenario import Scenario  # noqa: E402
-from gallery.media.frames import palette  # noqa: E402
+from gallery.media.style import palette  # noqa: E402
 
 #: Fill colours for the basins of up to eight known minima (light, distinct, colour-blind-safe).
 BASIN_COLOURS = (

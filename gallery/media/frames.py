@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import matplotlib
 
@@ -24,20 +23,8 @@ from matplotlib.transforms import IdentityTransform  # noqa: E402
 from mpl_toolkits.mplot3d import art3d, proj3d  # noqa: E402
 
 from gallery.engine.simulate import Run, Trajectories  # noqa: E402
+from gallery.media.style import Style, palette  # noqa: E402
 
-#: Okabe–Ito colour-blind-safe palette, ordered so the first five read well on a light grey map.
-OKABE_ITO = (
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#009E73",  # bluish green
-    "#CC79A7",  # reddish purple
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#000000",  # black
-    "#F0E442",  # yellow
-)
-MARKERS = ("o", "s", "^", "D", "v", "P", "p", "h")
-LINESTYLES = ("-", "--", "-.", ":", (0, (6, 2, 1, 2, 1, 2)), (0, (1, 1)), (0, (8, 3)), (0, (3, 1)))
 MAX_FRAMES = 150
 MAX_PATHS = 64  # paths drawn per optimizer; more starts are thinned evenly (the data keeps all)
 LEGEND_WIDTH = 24  # characters per legend line: longer labels wrap instead of running off the frame
@@ -45,27 +32,6 @@ DPI = 100
 BACKGROUND_CMAP = mcolors.LinearSegmentedColormap.from_list(
     "gallery-grey", ["#fcfcfd", "#e4e7eb", "#c3c9d1", "#a1a9b4"]
 )
-
-
-@dataclass(frozen=True)
-class Style:
-    """How one optimizer is drawn: colour, marker, line style."""
-
-    color: str
-    marker: str
-    linestyle: str | tuple
-
-
-def palette(colors: list[str | None]) -> list[Style]:
-    """One style per optimizer: colours from the file win; the rest take the palette colours that
-    the file did not already use, so no two optimizers share a colour (up to eight)."""
-    taken = {mcolors.to_hex(c) for c in colors if c}
-    free = iter([c for c in map(mcolors.to_hex, OKABE_ITO) if c not in taken] or OKABE_ITO)
-    out = []
-    for i, c in enumerate(colors):
-        color = mcolors.to_hex(c) if c else next(free, OKABE_ITO[i % len(OKABE_ITO)])
-        out.append(Style(color, MARKERS[i % len(MARKERS)], LINESTYLES[i % len(LINESTYLES)]))
-    return out
 
 
 def styles(traj: Trajectories) -> list[Style]:

@@ -189,9 +189,9 @@ def _metric_row(m: RunMetrics, i: int = 0) -> dict[str, str]:
 
 
 def _colors(traj: Trajectories) -> list[str]:
-    from gallery.media.frames import styles
+    from gallery.media.style import palette
 
-    return [s.color for s in styles(traj)]
+    return [s.color for s in palette([r.spec.color for r in traj.runs])]
 
 
 def _analysis_context(
