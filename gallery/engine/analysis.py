@@ -212,7 +212,6 @@ def tune(scenario: Scenario) -> Scenario:
             dataclasses.replace(
                 spec,
                 hyper={**spec.hyper, "lr": chosen},
-                given={**spec.given, "lr": float(f"{chosen:.3g}")},
                 tuned=Tuned(lr=chosen, grid=(float(lrs[0]), float(lrs[-1]), points)),
             )
         )

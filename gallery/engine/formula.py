@@ -8,7 +8,6 @@ sympy gets to compute them, so hostile input is rejected quickly with a message 
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import re
 import warnings
@@ -18,6 +17,8 @@ from functools import cached_property
 
 import numpy as np
 import sympy
+
+from gallery.engine.text import did_you_mean
 
 MAX_LENGTH = 1000  # characters in a formula
 MAX_DEPTH = 50  # nesting levels (parentheses, calls, powers, unary signs)
@@ -354,7 +355,7 @@ class _Builder:
             known = list(FUNCTIONS) + list(ALIASES)
             allowed = ", ".join(FUNCTIONS) + " (also " + ", ".join(ALIASES) + ")"
             raise FormulaError(
-                f"unknown function '{name}'; allowed: {allowed}{_did_you_mean(name, known)}"
+                f"unknown function '{name}'; allowed: {allowed}{did_you_mean(name, known)}"
             )
         if node.keywords:
             key = node.keywords[0].arg
@@ -375,7 +376,7 @@ class _Builder:
         if node.id in FUNCTIONS or node.id in ALIASES:
             raise FormulaError(f"'{node.id}' is a function; call it like {node.id}(x)")
         allowed = ", ".join(NAMES)
-        hint = _did_you_mean(node.id, list(NAMES))
+        hint = did_you_mean(node.id, list(NAMES))
         raise FormulaError(f"unknown name '{node.id}'; allowed: {allowed}{hint}")
 
     def constant(self, node: ast.Constant) -> tuple[sympy.Expr, float | None]:
@@ -404,11 +405,6 @@ class _Builder:
         if isinstance(value, int):
             return sympy.Integer(value), number
         return sympy.Rational(seg), number
-
-
-def _did_you_mean(name: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(name.lower(), candidates, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _num(fn: Callable, *args: float | None) -> float | None:
