@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser test site bench lint format clean
+.PHONY: install browser test site serve bench lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ test: install browser
 
 site: install
 	$(BIN)/gallery build
+
+serve: install
+	$(BIN)/gallery serve
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -8,7 +8,8 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_INVALID = 2
+EXIT_INVALID = 2  # a scenario file or an argument is wrong
+EXIT_FAILED = 1  # a render failed: a bug of ours
 
 
 class UserError(Exception):
@@ -35,7 +36,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from gallery.engine.scenario import ScenarioError
+    from gallery.engine.schema import ScenarioError
 
     bad = 0
     for path in args.files:
@@ -105,15 +106,15 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from gallery.engine.simulate import simulate, trace_csv
+    from gallery.media.frames import RenderError
     from gallery.media.render import render
+    from gallery.site import bundle
 
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     allowed = ("gif", "mp4", "png")
     for f in formats:
         if f not in allowed:
             raise UserError(f"--formats: unknown format '{f}'; allowed: {', '.join(allowed)}")
-    from gallery.media.frames import RenderError
-
     sc = _load(args.file)
     traj = simulate(sc, keep_extras=sc.render.arrows)
     try:
@@ -123,31 +124,60 @@ def cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     files = {
-        f"{sc.slug}.gif": media.gif,
-        f"{sc.slug}.mp4": media.mp4,
-        f"{sc.slug}.png": media.png,
-        f"{sc.slug}-thumb.png": media.thumb,
-        f"{sc.slug}.csv": trace_csv(traj).encode(),
-        f"{sc.slug}.toml": sc.source.encode(),
+        bundle.GIF: media.gif,
+        bundle.MP4: media.mp4,
+        bundle.POSTER: media.png,
+        bundle.THUMB: media.thumb,
+        bundle.CSV: trace_csv(traj).encode(),
+        bundle.TOML: sc.source.encode(),
     }
-    for name, data in files.items():
+    for role, data in files.items():
         if data is not None:
-            (out / name).write_bytes(data)
-            print(out / name)
+            (out / f"{sc.slug}{role}").write_bytes(data)
+            print(out / f"{sc.slug}{role}")
     for note in media.notes:
         print(f"note: {note}")
     return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from gallery.site.build import build
+    from gallery.site.build import BuildError, build_site
 
-    return build(
-        scenarios=Path(args.scenarios),
-        out=Path(args.out),
-        jobs=args.jobs,
-        only=args.only,
-        keep_going=args.keep_going,
+    try:
+        stats = build_site(
+            scenarios=Path(args.scenarios),
+            out=Path(args.out),
+            jobs=args.jobs,
+            only=args.only,
+            keep_going=args.keep_going,
+        )
+    except BuildError as exc:
+        raise UserError(str(exc)) from None
+    if stats.invalid:
+        return EXIT_INVALID
+    return EXIT_FAILED if stats.failed else 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from gallery.site.pages import CITATION, TEMPLATES
+    from gallery.site.serve import serve
+
+    def rebuild() -> int:
+        build = argparse.Namespace(
+            scenarios=args.scenarios, out=args.out, jobs=None, only=None, keep_going=True
+        )
+        try:
+            return cmd_build(build)
+        except UserError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+
+    return serve(
+        Path(args.out),
+        args.port,
+        rebuild,
+        [Path(args.scenarios), TEMPLATES, CITATION],
+        ready=lambda url: print(f"serving {url} (Ctrl-C to stop)", flush=True),
     )
 
 
@@ -182,13 +212,19 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--only", action="append", metavar="SLUG")
     b.add_argument("--keep-going", action="store_true")
     b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("serve", help="build, serve site/ locally and rebuild when a file changes")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--scenarios", default="scenarios")
+    v.add_argument("--out", default="site")
+    v.set_defaults(func=cmd_serve)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
-    from gallery.engine.scenario import ScenarioError
+    from gallery.engine.schema import ScenarioError
 
     try:
         return args.func(args)

@@ -94,3 +94,35 @@ def test_render_of_a_function_finite_nowhere_is_a_clear_error(tmp_path):
     assert proc.returncode == 2
     assert f"error: {bad}: function: f is not finite anywhere on the domain" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_serve_builds_serves_and_stops(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.site.conftest import write_tiny
+
+    scenarios = write_tiny(tmp_path / "scenarios")
+    (scenarios / "cliff.toml").unlink()  # one scenario is enough here
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gallery", "serve", "--port", "0", "--scenarios", str(scenarios),
+         "--out", str(tmp_path / "site")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while "serving" not in line and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+        url = line.split()[1]
+        with urllib.request.urlopen(url + "scenarios/bowl.html") as r:
+            assert r.status == 200 and b"Tiny bowl" in r.read()
+        req = urllib.request.Request(url + "media/bowl.mp4", headers={"Range": "bytes=0-9"})
+        with urllib.request.urlopen(req) as r:
+            assert r.status == 206 and len(r.read()) == 10
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0

@@ -8,9 +8,6 @@ import numpy as np
 
 from gallery.engine.simulate import Run, Trajectories
 
-#: Distance (and f gap) that counts as "at the minimum".
-TOLERANCE = 1e-3
-
 
 @dataclass(frozen=True)
 class RunMetrics:
@@ -24,8 +21,8 @@ class RunMetrics:
     distance: (
         np.ndarray
     )  # distance of the last finite point to the nearest known minimum (NaN: none)
-    steps_to_min: np.ndarray  # first step within TOLERANCE of a known minimum (-1: never)
-    steps_to_fmin: np.ndarray  # first step with f within TOLERANCE of the minima's f (-1: never)
+    steps_to_min: np.ndarray  # first step within tol of a known minimum (-1: never)
+    steps_to_fmin: np.ndarray  # first step with f within tol of the minima's f (-1: never)
     path_length: np.ndarray  # sum of step lengths
     reversals: np.ndarray  # (N, 2) direction reversals along x and y
     diverged_at: np.ndarray  # first diverged point index (-1: never)
@@ -45,7 +42,7 @@ def _first(mask: np.ndarray) -> np.ndarray:
 
 
 def measure_run(
-    run: Run, minima: np.ndarray, f_minima: np.ndarray | None = None, tol: float = TOLERANCE
+    run: Run, minima: np.ndarray, f_minima: np.ndarray | None, tol: float
 ) -> RunMetrics:
     """Compute the metrics of one run against the known minima (shape (M, 2), M may be 0)."""
     xy, f = run.xy, run.f
@@ -110,8 +107,9 @@ def measure_run(
     )
 
 
-def measure(traj: Trajectories, tol: float = TOLERANCE) -> tuple[RunMetrics, ...]:
-    """Metrics of every run of a scenario."""
+def measure(traj: Trajectories, tol: float | None = None) -> tuple[RunMetrics, ...]:
+    """Metrics of every run of a scenario, within its `[analysis] tolerance` unless given."""
+    tol = traj.scenario.analysis.tolerance if tol is None else tol
     minima = traj.scenario.minima
     f_minima = traj.scenario.function.value(minima) if minima.shape[0] else None
     return tuple(measure_run(r, minima, f_minima, tol) for r in traj.runs)

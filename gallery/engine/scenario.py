@@ -7,7 +7,6 @@ file with them and adds the checks that involve several keys (start or starts, l
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ import numpy as np
 from gallery.engine import optim, schema
 from gallery.engine.formula import Formula
 from gallery.engine.schema import BAD, Collector, ScenarioError
-from gallery.engine.text import did_you_mean, num, show, value
+from gallery.engine.text import did_you_mean, num, show, slugify, value
 
 __all__ = ["Scenario", "OptimizerSpec", "View", "Render", "Analysis", "ScenarioError", "load"]
 
@@ -109,12 +108,6 @@ class Scenario:
     render: Render
     analysis: Analysis
     order: int  # position in the gallery (then by slug)
-
-
-def slugify(stem: str) -> str:
-    """File stem -> URL-safe slug."""
-    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
-    return slug or "scenario"
 
 
 def load(path: str | os.PathLike[str]) -> Scenario:

@@ -52,6 +52,12 @@ def did_you_mean(word: Any, choices: Iterable[Any]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def slugify(stem: str) -> str:
+    """A file stem as a URL-safe slug: `Elongated Bowl` -> `elongated-bowl`."""
+    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
+    return slug or "scenario"
+
+
 def show(v: Any, limit: int = 60) -> str:
     """repr of a value from a file, cut to `limit` characters."""
     try:

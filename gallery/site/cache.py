@@ -1,25 +1,41 @@
-"""Cache: content-hash keys, entries recorded only after success, and an atomic site writer."""
+"""Cache: content-hash keys, bundles recorded only after success and verified before use, and an
+atomic site writer."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import gallery
+from gallery.site.bundle import Bundle
 
 PACKAGE = Path(gallery.__file__).resolve().parent
-#: Code whose source shapes a scenario's media: change any of it and every media entry is stale.
-MEDIA_CODE = ("engine", "media", "site/build.py", "site/insights.py")
+#: Code whose source shapes a bundle (numbers, pictures, sentences): change any of it and every
+#: cached bundle is stale. Pages are re-rendered on every build, so their code is not listed.
+BUNDLE_CODE = (
+    "engine",
+    "media",
+    "site/bundle.py",
+    "site/commentary.py",
+    "site/insights.py",
+    "site/mathsvg.py",
+)
+#: Libraries whose version changes the bytes of the media.
+BUNDLE_LIBRARIES = ("numpy", "sympy", "matplotlib", "pillow", "imageio-ffmpeg")
 #: A file every built site holds, so `--out` never replaces a folder that is not a gallery.
 MARKER = ".gallery-site"
 MARKER_TEXT = b"built by optimizer-gallery; this folder is replaced on every build\n"
+BUNDLE_FILE = "bundle.json"
+INDEX_FILE = "files.json"
 
 
 class SiteError(Exception):
@@ -36,9 +52,10 @@ def _digest(*parts: bytes) -> str:
 
 @functools.cache
 def code_digest() -> str:
-    """Hash of the package version and the source of every module listed in MEDIA_CODE."""
+    """Hash of the package version, the libraries' versions and the code in BUNDLE_CODE."""
     parts = [gallery.__version__.encode()]
-    for item in MEDIA_CODE:
+    parts += [f"{lib}={metadata.version(lib)}".encode() for lib in BUNDLE_LIBRARIES]
+    for item in BUNDLE_CODE:
         p = PACKAGE / item
         files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
         for f in files:
@@ -46,9 +63,9 @@ def code_digest() -> str:
     return _digest(*parts)
 
 
-def media_key(scenario_bytes: bytes) -> str:
-    """Cache key of one scenario's media: its file bytes plus `code_digest()`."""
-    return _digest(b"media", code_digest().encode(), scenario_bytes)
+def bundle_key(scenario_bytes: bytes) -> str:
+    """Cache key of one scenario's bundle: its file bytes plus `code_digest()`."""
+    return _digest(b"bundle", code_digest().encode(), scenario_bytes)
 
 
 def blob_key(*parts: str) -> str:
@@ -56,8 +73,13 @@ def blob_key(*parts: str) -> str:
     return _digest(b"blob", *(p.encode() for p in parts))
 
 
-class MediaCache:
-    """Finished renders in `<root>/<slug>-<key16>/<name>`; a folder exists only if complete."""
+class BundleCache:
+    """Finished bundles in `<root>/<slug>-<key16>/`; each file's size and hash are checked on use.
+
+    An entry is written to a temporary folder and renamed into place, so it exists only complete.
+    An entry that fails its check (a truncated or missing file, broken JSON) counts as absent and
+    is removed: the scenario is rendered again instead of published damaged.
+    """
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -65,28 +87,53 @@ class MediaCache:
     def _dir(self, slug: str, key: str) -> Path:
         return self.root / f"{slug}-{key[:16]}"
 
-    def get(self, slug: str, key: str) -> dict[str, bytes] | None:
-        """Every file of the entry, or None when there is none."""
+    def get(self, slug: str, key: str) -> Bundle | None:
+        """The cached bundle, verified, or None."""
         d = self._dir(slug, key)
         if not d.is_dir():
             return None
-        return {f.name: f.read_bytes() for f in sorted(d.iterdir()) if f.is_file()}
+        try:
+            index = json.loads((d / INDEX_FILE).read_bytes())
+            files = {}
+            for role, (name, size, sha) in index["files"].items():
+                data = (d / name).read_bytes()
+                if len(data) != size or hashlib.sha256(data).hexdigest() != sha:
+                    raise ValueError(f"{name} does not match its recorded hash")
+                files[role] = data
+            raw = (d / BUNDLE_FILE).read_bytes()
+            if hashlib.sha256(raw).hexdigest() != index["bundle"]:
+                raise ValueError("bundle.json does not match its recorded hash")
+            found = Bundle.from_json(raw, files)
+            if found.key != key:
+                raise ValueError("entry belongs to another key")
+            return found
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            print(f"note: cache entry {d.name} is damaged ({exc}); rendering it again")
+            shutil.rmtree(d, ignore_errors=True)
+            return None
 
-    def put(self, slug: str, key: str, files: Mapping[str, bytes]) -> None:
-        """Record an entry atomically (temp folder, then rename) and drop older ones of `slug`."""
+    def put(self, b: Bundle) -> None:
+        """Record a bundle atomically (temp folder, then rename) and drop older ones of its slug."""
         self.root.mkdir(parents=True, exist_ok=True)
-        final = self._dir(slug, key)
+        final = self._dir(b.slug, b.key)
         tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=self.root))
         try:
-            for name, data in files.items():
+            index: dict = {"files": {}}
+            for i, (role, data) in enumerate(sorted(b.files.items())):
+                name = f"{i:03d}{role}"
                 (tmp / name).write_bytes(data)
+                index["files"][role] = (name, len(data), hashlib.sha256(data).hexdigest())
+            raw = b.to_json()
+            (tmp / BUNDLE_FILE).write_bytes(raw)
+            index["bundle"] = hashlib.sha256(raw).hexdigest()
+            (tmp / INDEX_FILE).write_text(json.dumps(index, sort_keys=True))
             if final.exists():
                 shutil.rmtree(final)
             os.rename(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        stale = re.compile(re.escape(slug) + r"-[0-9a-f]{16}")
+        stale = re.compile(re.escape(b.slug) + r"-[0-9a-f]{16}")
         for d in self.root.iterdir():
             if d != final and d.is_dir() and stale.fullmatch(d.name):
                 shutil.rmtree(d, ignore_errors=True)

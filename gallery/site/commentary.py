@@ -1,50 +1,33 @@
-"""Commentary: authored Markdown (raw HTML off) and sentences generated from a run's metrics."""
+"""Commentary: sentences about a run, each read off its metrics (written by the render worker)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
-from markdown_it import MarkdownIt
 
-from gallery.engine.metrics import TOLERANCE, RunMetrics
+from gallery.engine.metrics import RunMetrics
 from gallery.engine.simulate import Run, Trajectories
+from gallery.engine.text import num, point
 
 #: Direction reversals (x + y) from which a run is called oscillating.
 OSCILLATION_REVERSALS = 4
 #: Path length / straight-line distance above which a path is called winding.
 WINDING_RATIO = 1.5
 
-_md = MarkdownIt("commonmark", {"html": False})
 
-
-def markdown(text: str) -> str:
-    """Authored Markdown as HTML; raw HTML in the source is escaped, not passed through."""
-    return _md.render(text)
-
-
-def num(value: float) -> str:
-    """A number for prose and tables: 4 significant digits, scientific when tiny or huge."""
-    v = float(value)
-    if not math.isfinite(v):
-        return "—" if math.isnan(v) else ("∞" if v > 0 else "−∞")
-    if v == 0:
-        return "0"
-    if abs(v) < 1e-3 or abs(v) >= 1e5:
-        return f"{v:.2e}"
-    return f"{v:.4g}"
-
-
-def point(xy: Sequence[float]) -> str:
-    """`(x, y)` with `num` formatting."""
-    return f"({num(xy[0])}, {num(xy[1])})"
-
-
-def tol_text(tol: float = TOLERANCE) -> str:
-    """The tolerance as prose, e.g. `1e-3`."""
-    mantissa, exp = f"{tol:.0e}".split("e")
-    return f"{mantissa}e{int(exp)}"
+def metric_row(m: RunMetrics, i: int = 0) -> dict[str, str]:
+    """The results table's cells for start `i` of a run."""
+    div = int(m.diverged_at[i])
+    reach = int(m.steps_to_min[i])
+    return {
+        "final_f": "diverged" if div >= 0 else num(m.final_f[i]),
+        "distance": "—" if div >= 0 else num(m.distance[i]),
+        "steps": str(reach) if reach >= 0 else "never",
+        "path": num(m.path_length[i]),
+        "reversals": f"{int(m.reversals[i, 0])} / {int(m.reversals[i, 1])}",
+        "diverged": f"step {div}" if div >= 0 else "no",
+    }
 
 
 def last_finite(run: Run, i: int = 0) -> int:
@@ -73,13 +56,13 @@ def sentences(
     m: RunMetrics,
     run: Run,
     minima: np.ndarray,
-    i: int = 0,
-    fastest: int | None = None,
-    tol: float = TOLERANCE,
+    i: int,
+    fastest: int | None,
+    tol: float,
 ) -> list[str]:
     """Plain-text claims about start `i` of one run, each read off its metrics."""
     out: list[str] = []
-    t = tol_text(tol)
+    t = num(tol)
     k = last_finite(run, i)
     div = int(m.diverged_at[i])
     reach = int(m.steps_to_min[i])
@@ -128,14 +111,12 @@ def sentences(
     return out
 
 
-def spread(m: RunMetrics, tol: float = TOLERANCE) -> str:
+def spread(m: RunMetrics, tol: float) -> str:
     """One sentence over every start point of a run."""
     n = m.n
     reached = m.steps_to_min >= 0
     diverged = m.diverged_at >= 0
-    parts = [
-        f"Of all {n} start points, {int(reached.sum())} reach a minimum within {tol_text(tol)}"
-    ]
+    parts = [f"Of all {n} start points, {int(reached.sum())} reach a minimum within {num(tol)}"]
     if reached.any():
         parts[0] += f" (median {int(np.median(m.steps_to_min[reached]))} steps)"
     if diverged.any():
@@ -156,7 +137,7 @@ def spread(m: RunMetrics, tol: float = TOLERANCE) -> str:
     return "; ".join(parts) + "."
 
 
-def headline(m: RunMetrics, run: Run, i: int = 0, tol: float = TOLERANCE) -> str:
+def headline(m: RunMetrics, run: Run, i: int, tol: float) -> str:
     """A short clause for alt text, e.g. `reaches the minimum in 34 steps`."""
     if m.diverged_at[i] >= 0:
         return f"diverges at step {int(m.diverged_at[i])} as {escape(run, i)}"
@@ -167,11 +148,11 @@ def headline(m: RunMetrics, run: Run, i: int = 0, tol: float = TOLERANCE) -> str
     return f"ends at f = {num(m.last_f[i])}"
 
 
-def alt_text(traj: Trajectories, metrics: Sequence[RunMetrics]) -> str:
+def alt_text(traj: Trajectories, metrics: Sequence[RunMetrics], tol: float) -> str:
     """What the animation shows, in words, from the metrics of start 0."""
     sc = traj.scenario
     runs = "; ".join(
-        f"{r.spec.short} {headline(m, r)}" for r, m in zip(traj.runs, metrics, strict=True)
+        f"{r.spec.short} {headline(m, r, 0, tol)}" for r, m in zip(traj.runs, metrics, strict=True)
     )
     starts = sc.starts.shape[0]
     formula = sc.function.text.replace("**", "^")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from gallery.site.build import BuildStats, build_site
 
 TINY = {
     "bowl.toml": """title = "Tiny bowl"
@@ -81,6 +85,39 @@ def write_tiny(folder: Path, extra: dict[str, str] | None = None) -> Path:
 def tiny(tmp_path: Path) -> Path:
     """A folder with the two tiny scenarios."""
     return write_tiny(tmp_path / "scenarios")
+
+
+@dataclass(frozen=True)
+class Built:
+    """A built tiny site: its folder, its scenarios, the build's stats."""
+
+    root: Path  # holds scenarios/, site/ and the cache .cache/
+    stats: BuildStats
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def scenarios(self) -> Path:
+        return self.root / "scenarios"
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Built:
+    """The tiny set built once per test session. Read it, never change it: use `fresh` for that."""
+    root = tmp_path_factory.mktemp("built")
+    stats = build_site(write_tiny(root / "scenarios"), root / "site", jobs=2)
+    assert stats.ok and sorted(stats.rendered) == ["bowl", "cliff"]
+    return Built(root, stats)
+
+
+@pytest.fixture
+def fresh(built: Built, tmp_path: Path) -> Built:
+    """A private copy of the built site with its scenarios and warm cache, free to change."""
+    root = tmp_path / "copy"
+    shutil.copytree(built.root, root, symlinks=True)
+    return Built(root, built.stats)
 
 
 def snapshot(site: Path) -> dict[str, bytes]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gallery.site import build as site_build
+from tests.site.conftest import Built
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -100,14 +100,9 @@ def probe(page: Path, tmp: Path) -> dict:
     return json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&"))
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    from tests.site.conftest import write_tiny
-
-    root = tmp_path_factory.mktemp("browser")
-    out = root / "site"
-    assert site_build.build_site(write_tiny(root / "scenarios"), out, jobs=1).code == 0
-    return out
+@pytest.fixture
+def site(built: Built) -> Path:
+    return built.site
 
 
 @pytest.mark.parametrize("page", ["index.html", "scenarios/cliff.html", "optimizers/sgd.html"])

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from gallery.__main__ import main
 from gallery.site import build as site_build
 from gallery.site import cache
-from tests.site.conftest import snapshot, write_tiny
+from tests.site.conftest import Built, snapshot
 
 VOID = {
     "area",
@@ -67,28 +70,18 @@ def parse(path: Path) -> Page:
 def counting(monkeypatch) -> list[str]:
     """Count calls of the render worker (jobs=1 runs it in this process)."""
     calls: list[str] = []
-    real = site_build.render_media
+    real = site_build.render_bundle
 
-    def wrapped(path: str):
+    def wrapped(path: str, key: str):
         calls.append(Path(path).stem)
-        return real(path)
+        return real(path, key)
 
-    monkeypatch.setattr(site_build, "render_media", wrapped)
+    monkeypatch.setattr(site_build, "render_bundle", wrapped)
     return calls
 
 
-@pytest.fixture
-def built(tmp_path: Path, tiny: Path, monkeypatch):
-    calls = counting(monkeypatch)
-    out = tmp_path / "site"
-    stats = site_build.build_site(tiny, out, jobs=1)
-    assert stats.code == 0
-    return out, stats, calls
-
-
-def test_every_page_exists(built):
-    out, stats, calls = built
-    assert sorted(calls) == ["bowl", "cliff"]
+def test_every_page_exists(built: Built):
+    out = built.site
     assert (out / "index.html").is_file()
     for slug in ("bowl", "cliff"):
         assert (out / "scenarios" / f"{slug}.html").is_file()
@@ -98,8 +91,8 @@ def test_every_page_exists(built):
         assert (out / "optimizers" / f"{kind}.html").is_file()
 
 
-def test_links_resolve_parse_and_stay_local(built):
-    out, _, _ = built
+def test_links_resolve_parse_and_stay_local(built: Built):
+    out = built.site
     pages = sorted(out.rglob("*.html"))
     assert len(pages) > 3
     for page in pages:
@@ -116,12 +109,12 @@ def test_links_resolve_parse_and_stay_local(built):
             assert out.resolve() in target.parents, (page, value)
 
 
-def test_scenario_page_content(built):
-    out, _, _ = built
+def test_scenario_page_content(built: Built):
+    out = built.site
     html = (out / "scenarios" / "cliff.html").read_text(encoding="utf-8")
     assert re.search(r"<video controls loop muted playsinline", html)
     assert "autoplay" not in html
-    assert re.search(r'<source src="\.\./media/cliff-[0-9a-f]{8}\.mp4" type="video/mp4">', html)
+    assert '<source src="../media/cliff.mp4" type="video/mp4">' in html
     assert re.search(r"Diverged at step \d+ as y ran off to −∞", html)
     assert "@misc{optimizer-gallery-cliff," in html
     assert 'href="bowl.html"' in html  # previous scenario
@@ -130,94 +123,134 @@ def test_scenario_page_content(built):
     assert 'href="cliff.html"' in bowl  # next scenario
 
 
-def test_optimizer_page_has_one_card_per_scenario(built):
-    out, _, _ = built
-    html = (out / "optimizers" / "sgd.html").read_text(encoding="utf-8")
+def test_media_have_stable_names(built: Built):
+    names = sorted(p.name for p in (built.site / "media").glob("bowl*"))
+    assert names == [
+        "bowl-formula.svg",
+        "bowl-poster-adam.png",
+        "bowl-poster-sgd.png",
+        "bowl-sweep-0.png",
+        "bowl-sweep-0.svg",
+        "bowl-thumb.png",
+        "bowl.csv",
+        "bowl.gif",
+        "bowl.mp4",
+        "bowl.png",
+        "bowl.toml",
+    ]
+
+
+def test_optimizer_page_has_one_card_per_scenario(built: Built):
+    html = (built.site / "optimizers" / "sgd.html").read_text(encoding="utf-8")
     cards = re.findall(r'<a href="\.\./scenarios/([a-z-]+)\.html">\s*<img', html)
     assert cards == ["bowl"]  # two SGD runs in the bowl: one card, a line each
     assert "SGD lr=0.3: " in html and "SGD lr=0.1: " in html
 
 
-def test_analysis_sections(built):
-    out, _, _ = built
+def test_analysis_sections(built: Built):
+    out = built.site
     cliff = (out / "scenarios" / "cliff.html").read_text(encoding="utf-8")
     bowl = (out / "scenarios" / "bowl.html").read_text(encoding="utf-8")
-    for html in (cliff, bowl):  # every page has the learning-rate sweep, as PNG and SVG
+    for slug, html in (("cliff", cliff), ("bowl", bowl)):  # every page has the sweep, PNG and SVG
         assert "Learning-rate sensitivity" in html
-        assert re.search(r'<img src="\.\./media/[a-z]+-[0-9a-f]{8}-sweep-0\.svg"', html)
-        assert re.search(r'<a href="\.\./media/[a-z]+-[0-9a-f]{8}-sweep-0\.png">PNG</a>', html)
+        assert f'<img src="../media/{slug}-sweep-0.svg"' in html
+        assert f'<a href="../media/{slug}-sweep-0.png">PNG</a>' in html
     assert "Basins of attraction" in cliff and "Basins of attraction" not in bowl
-    assert re.search(r'src="\.\./media/cliff-[0-9a-f]{8}-basins-0\.png"', cliff)
+    assert 'src="../media/cliff-basins-0.png"' in cliff
     # the tuned rate and the rule that chose it are printed
     from gallery.engine.analysis import TUNED_CRITERION
 
     assert TUNED_CRITERION in cliff and re.search(r"Adam lr=[0-9.e-]+ \(tuned\)", cliff)
-    assert list(out.glob("media/cliff-*-sweep-0.svg"))
 
 
-def test_script_in_title_is_escaped(tmp_path: Path, monkeypatch):
-    evil = write_tiny(tmp_path / "sc", {"evil.toml": _evil()})
-    out = tmp_path / "site"
-    assert site_build.build_site(evil, out, jobs=1, only=["evil"]).code == 0
-    for page in [out / "index.html", out / "scenarios" / "evil.html"]:
+def test_script_in_title_is_escaped(fresh: Built):
+    from tests.site.conftest import TINY
+
+    evil = TINY["bowl.toml"].replace('title = "Tiny bowl"', 'title = "<script>alert(1)</script>"')
+    (fresh.scenarios / "evil.toml").write_text(evil)
+    assert site_build.build_site(fresh.scenarios, fresh.site, jobs=1, only=["evil"]).ok
+    for page in [fresh.site / "index.html", fresh.site / "scenarios" / "evil.html"]:
         html = page.read_text(encoding="utf-8")
         assert "<script>alert" not in html
         assert "&lt;script&gt;alert" in html
 
 
-def _evil() -> str:
-    from tests.site.conftest import TINY
-
-    return TINY["bowl.toml"].replace('title = "Tiny bowl"', 'title = "<script>alert(1)</script>"')
-
-
-def test_rebuild_without_change_renders_nothing(built, monkeypatch):
-    out, _, calls = built
+def test_rebuild_without_change_renders_nothing(fresh: Built, monkeypatch):
+    calls = counting(monkeypatch)
+    out = fresh.site
+    site_build.build_site(fresh.scenarios, out, jobs=1)  # the copy's files get their own mtimes
     before = snapshot(out)
     mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
-    calls.clear()
-    stats = site_build.build_site(out.parent / "scenarios", out, jobs=1)
-    assert stats.code == 0 and calls == [] and stats.rendered == []
+    stats = site_build.build_site(fresh.scenarios, out, jobs=1)
+    assert stats.ok and calls == [] and stats.rendered == []
+    assert sorted(stats.cached) == ["bowl", "cliff"]
     assert stats.written == 0
     assert snapshot(out) == before
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == mtimes
 
 
-def test_changing_one_scenario_rerenders_only_it(built):
-    out, _, calls = built
-    src = out.parent / "scenarios" / "bowl.toml"
+def test_no_change_build_loads_neither_sympy_nor_matplotlib(fresh: Built):
+    probe = (
+        "import sys; from pathlib import Path; from gallery.site.build import build_site; "
+        f"s = build_site(Path({str(fresh.scenarios)!r}), Path({str(fresh.site)!r})); "
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'matplotlib', 'PIL'}); "
+        "engine = sorted(m for m in sys.modules if m.startswith('gallery.engine.') "
+        "and m not in ('gallery.engine.optim', 'gallery.engine.text')); "
+        "print('RESULT', s.rendered, heavy, engine)"
+    )
+    root = Path(__file__).parents[2]
+    runs = [
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=root)
+        for _ in range(2)  # the first one makes sure the cache matches this process's code
+    ]
+    assert runs[1].returncode == 0, runs[1].stderr
+    assert "RESULT [] [] []" in runs[1].stdout, runs[1].stdout
+
+
+def test_changing_one_scenario_rerenders_only_it(fresh: Built, monkeypatch):
+    calls = counting(monkeypatch)
+    src = fresh.scenarios / "bowl.toml"
     src.write_text(src.read_text().replace("lr = 0.3", "lr = 0.25"))
-    calls.clear()
-    stats = site_build.build_site(src.parent, out, jobs=1)
-    assert stats.code == 0 and calls == ["bowl"]
-    assert len(list((out / "media").glob("bowl-*.mp4"))) == 1  # the old hash is gone
+    stats = site_build.build_site(fresh.scenarios, fresh.site, jobs=1)
+    assert stats.ok and calls == ["bowl"] and stats.cached == ["cliff"]
+    assert "SGD lr=0.25" in (fresh.site / "scenarios" / "bowl.html").read_text()
+    entries = sorted(p.name for p in (fresh.root / ".cache" / "gallery").glob("bowl-*"))
+    assert len(entries) == 1  # the stale entry is gone
 
 
-def test_failure_mid_build_leaves_previous_site(built, monkeypatch):
-    out, _, _ = built
+def test_damaged_cache_entry_is_rendered_again(fresh: Built, monkeypatch):
+    calls = counting(monkeypatch)
+    (entry,) = (fresh.root / ".cache" / "gallery").glob("bowl-*")
+    gif = next(entry.glob("*.gif"))
+    gif.write_bytes(gif.read_bytes()[:100])  # truncated
+    stats = site_build.build_site(fresh.scenarios, fresh.site, jobs=1)
+    assert stats.ok and calls == ["bowl"]
+    assert (fresh.site / "media" / "bowl.gif").stat().st_size > 100
+
+
+def test_failure_mid_build_leaves_previous_site(fresh: Built, monkeypatch):
+    out = fresh.site
     before = snapshot(out)
-    folder = out.parent / "scenarios"
     for name in ("bowl.toml", "cliff.toml"):
-        p = folder / name
+        p = fresh.scenarios / name
         p.write_text(p.read_text().replace("steps = ", "steps = 1"))  # both need a render
-    real = site_build.render_media
+    real = site_build.render_bundle
 
-    def fail_second(path: str):
+    def fail_cliff(path: str, key: str):
         if Path(path).stem == "cliff":
             raise RuntimeError("injected")
-        return real(path)
+        return real(path, key)
 
-    monkeypatch.setattr(site_build, "render_media", fail_second)
-    stats = site_build.build_site(folder, out, jobs=1)
-    assert stats.code == 1 and stats.failed == ["cliff"]
+    monkeypatch.setattr(site_build, "render_bundle", fail_cliff)
+    stats = site_build.build_site(fresh.scenarios, out, jobs=1)
+    assert not stats.ok and stats.failed == ["cliff"]
     assert snapshot(out) == before
     assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith(".site")) == []
 
 
-def test_interrupt_while_writing_leaves_previous_site(built, monkeypatch):
-    out, _, _ = built
-    before = snapshot(out)
-    p = out.parent / "scenarios" / "bowl.toml"
+def test_interrupt_while_writing_leaves_previous_site(fresh: Built, monkeypatch):
+    before = snapshot(fresh.site)
+    p = fresh.scenarios / "bowl.toml"
     p.write_text(p.read_text().replace("Tiny bowl", "Tiny bowl, renamed"))
 
     def interrupt(files, where):
@@ -225,41 +258,49 @@ def test_interrupt_while_writing_leaves_previous_site(built, monkeypatch):
 
     monkeypatch.setattr(cache, "write_site", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        site_build.build_site(p.parent, out, jobs=1)
-    assert snapshot(out) == before
+        site_build.build_site(fresh.scenarios, fresh.site, jobs=1)
+    assert snapshot(fresh.site) == before
 
 
-def test_invalid_files_are_all_reported(tmp_path: Path, capsys):
-    folder = write_tiny(tmp_path / "sc", {"bad1.toml": 'title = "x"\n', "bad2.toml": "steps = 0\n"})
-    out = tmp_path / "site"
-    assert site_build.build(folder, out, jobs=1) == 2
+def test_invalid_files_are_all_reported(fresh: Built, capsys):
+    (fresh.scenarios / "bad1.toml").write_text('title = "x"\n')
+    (fresh.scenarios / "bad2.toml").write_text("steps = 0\n")
+    out = fresh.root / "other"
+    stats = site_build.build_site(fresh.scenarios, out, jobs=1)
+    assert sorted(Path(p).name for p in stats.invalid) == ["bad1.toml", "bad2.toml"]
     err = capsys.readouterr().err
-    assert "error: " in err and "bad1.toml" in err and "bad2.toml" in err
+    assert "error: " in err and "bad1.toml: function: missing" in err and "bad2.toml" in err
     assert not out.exists()
-    stats = site_build.build_site(folder, out, jobs=1, keep_going=True)
-    assert stats.code == 2
+    stats = site_build.build_site(fresh.scenarios, out, jobs=1, keep_going=True)
+    assert not stats.ok and stats.rendered == []  # the good ones came from the warm cache
     assert (out / "scenarios" / "bowl.html").is_file()
 
 
-def test_two_clean_builds_are_identical_with_two_jobs(tmp_path: Path, tiny: Path):
-    a, b = tmp_path / "a" / "site", tmp_path / "b" / "site"
-    assert site_build.build_site(tiny, a, jobs=2).code == 0
-    assert site_build.build_site(tiny, b, jobs=2).code == 0  # separate cache next to each site
-    sa, sb = snapshot(a), snapshot(b)
-    assert sa.keys() == sb.keys()
-    assert [k for k in sa if sa[k] != sb[k]] == []
+def test_build_errors_are_one_line_and_exit_2(tmp_path: Path, capsys):
+    assert main(["build", "--scenarios", str(tmp_path / "nope"), "--out", str(tmp_path / "s")]) == 2
+    assert (
+        capsys.readouterr().err.strip()
+        == f"error: {tmp_path / 'nope'}: no such folder of scenario files"
+    )
 
 
-def test_only_renders_the_chosen_scenario_and_keeps_the_others(built):
-    out, _, calls = built
-    folder = out.parent / "scenarios"
+def test_clean_builds_are_identical(built: Built, tmp_path: Path, tiny: Path):
+    other = tmp_path / "site"  # its own cache next to it: everything is rendered again
+    stats = site_build.build_site(tiny, other, jobs=1)
+    assert stats.ok and sorted(stats.rendered) == ["bowl", "cliff"]
+    a, b = snapshot(built.site), snapshot(other)
+    assert a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == []
+
+
+def test_only_renders_the_chosen_scenario_and_keeps_the_others(fresh: Built, monkeypatch):
+    calls = counting(monkeypatch)
     for name in ("bowl.toml", "cliff.toml"):  # both change; only one is asked for
-        src = folder / name
+        src = fresh.scenarios / name
         src.write_text(src.read_text() + "\n# edited\n")
-    calls.clear()
-    stats = site_build.build_site(folder, out, jobs=1, only=["bowl"])
-    assert stats.code == 0 and calls == ["bowl"]
-    assert (out / "scenarios" / "bowl.html").is_file()
-    assert not (out / "scenarios" / "cliff.html").exists()  # stale and not asked for: left out
-    stats = site_build.build_site(folder, out, jobs=1)  # a full build brings it back
-    assert calls == ["bowl", "cliff"] and (out / "scenarios" / "cliff.html").is_file()
+    stats = site_build.build_site(fresh.scenarios, fresh.site, jobs=1, only=["bowl"])
+    assert stats.ok and calls == ["bowl"]
+    assert (fresh.site / "scenarios" / "bowl.html").is_file()
+    assert not (fresh.site / "scenarios" / "cliff.html").exists()  # stale, not asked for: left out
+    stats = site_build.build_site(fresh.scenarios, fresh.site, jobs=1)  # a full build: back again
+    assert calls == ["bowl", "cliff"] and (fresh.site / "scenarios" / "cliff.html").is_file()

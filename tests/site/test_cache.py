@@ -8,24 +8,51 @@ from pathlib import Path
 import pytest
 
 from gallery.site import cache
+from gallery.site.bundle import GIF, Bundle
 
 
-def test_media_key_depends_on_scenario_bytes():
-    assert cache.media_key(b"a") == cache.media_key(b"a")
-    assert cache.media_key(b"a") != cache.media_key(b"b")
+def _bundle(slug: str, key: str, gif: bytes) -> Bundle:
+    return Bundle(
+        slug=slug, key=key, title="T", summary="", order=1, source="s", formula="x", steps=1,
+        starts=1, start0="(0, 0)", minima=(), tolerance="0.001", intro=None, runs=(), alt="a",
+        notes=(), frames=2, size=(2, 2), analysis={}, files={GIF: gif},
+    )  # fmt: skip
+
+
+def test_bundle_key_depends_on_scenario_bytes():
+    assert cache.bundle_key(b"a") == cache.bundle_key(b"a")
+    assert cache.bundle_key(b"a") != cache.bundle_key(b"b")
 
 
 def test_entry_roundtrip_and_prune(tmp_path: Path):
-    store = cache.MediaCache(tmp_path)
-    k1, k2 = cache.media_key(b"1"), cache.media_key(b"2")
+    store = cache.BundleCache(tmp_path)
+    k1, k2 = cache.bundle_key(b"1"), cache.bundle_key(b"2")
     assert store.get("bowl", k1) is None
-    store.put("bowl", k1, {"gif": b"G1"})
-    store.put("bowl-two", k1, {"gif": b"other"})
-    assert store.get("bowl", k1) == {"gif": b"G1"}
-    store.put("bowl", k2, {"gif": b"G2"})
+    store.put(_bundle("bowl", k1, b"G1"))
+    store.put(_bundle("bowl-two", k1, b"other"))
+    got = store.get("bowl", k1)
+    assert got == _bundle("bowl", k1, b"G1") and got.files == {GIF: b"G1"}
+    store.put(_bundle("bowl", k2, b"G2"))
     assert store.get("bowl", k1) is None  # the stale entry of the same slug is gone
-    assert store.get("bowl", k2) == {"gif": b"G2"}
-    assert store.get("bowl-two", k1) == {"gif": b"other"}  # a slug sharing the prefix is kept
+    assert store.get("bowl", k2).files == {GIF: b"G2"}
+    assert store.get("bowl-two", k1).files == {GIF: b"other"}  # a slug sharing the prefix is kept
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete", "json"])
+def test_damaged_entry_counts_as_absent_and_is_removed(tmp_path: Path, damage: str):
+    store = cache.BundleCache(tmp_path)
+    key = cache.bundle_key(b"1")
+    store.put(_bundle("bowl", key, b"GIF89a" + b"x" * 100))
+    (entry,) = tmp_path.glob("bowl-*")
+    gif = next(entry.glob("*.gif"))
+    if damage == "truncate":
+        gif.write_bytes(gif.read_bytes()[:10])
+    elif damage == "delete":
+        gif.unlink()
+    else:
+        (entry / cache.BUNDLE_FILE).write_text("{not json")
+    assert store.get("bowl", key) is None
+    assert not entry.exists()
 
 
 def test_write_site_keeps_unchanged_files(tmp_path: Path):

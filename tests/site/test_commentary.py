@@ -7,6 +7,7 @@ import numpy as np
 from gallery.engine.metrics import measure
 from gallery.engine.scenario import loads
 from gallery.engine.simulate import simulate
+from gallery.engine.text import num
 from gallery.site import commentary
 
 CUBIC = """title = "c"
@@ -47,7 +48,7 @@ def test_divergence_sentence_names_step_and_direction():
     traj, metrics = _run(CUBIC)
     run, m = traj.runs[0], metrics[0]
     assert m.diverged_at[0] > 0
-    text = commentary.sentences(m, run, traj.scenario.minima)[0]
+    text = commentary.sentences(m, run, traj.scenario.minima, 0, None, 1e-3)[0]
     assert f"Diverged at step {m.diverged_at[0]} as y ran off to −∞" in text
 
 
@@ -64,7 +65,7 @@ def test_reach_sentence_uses_measured_steps_and_marks_fastest():
     assert min(steps) >= 0 and steps[0] != steps[1]
     fastest = min(steps)
     for run, m in zip(traj.runs, metrics, strict=True):
-        text = commentary.sentences(m, run, traj.scenario.minima, fastest=fastest)[0]
+        text = commentary.sentences(m, run, traj.scenario.minima, 0, fastest, 1e-3)[0]
         assert f"in {m.steps_to_min[0]} steps" in text
         assert ("the fastest here" in text) == (m.steps_to_min[0] == fastest)
 
@@ -72,39 +73,24 @@ def test_reach_sentence_uses_measured_steps_and_marks_fastest():
 def test_several_starts_get_a_summary_sentence():
     text = BOWL.replace("start = [1, 1]", "starts = [[1, 1], [-1, 0.5], [0.2, -1.5]]")
     traj, metrics = _run(text)
-    out = commentary.sentences(metrics[0], traj.runs[0], traj.scenario.minima)
+    out = commentary.sentences(metrics[0], traj.runs[0], traj.scenario.minima, 0, None, 1e-3)
     reached = int((metrics[0].steps_to_min >= 0).sum())
     assert f"Of all 3 start points, {reached} reach a minimum" in out[-1]
 
 
 def test_alt_text_mentions_every_optimizer_and_outcome():
     traj, metrics = _run(CUBIC)
-    alt = commentary.alt_text(traj, metrics)
+    alt = commentary.alt_text(traj, metrics, 1e-3)
     for r in traj.runs:
         assert r.spec.short in alt
     assert f"diverges at step {metrics[0].diverged_at[0]}" in alt
-
-
-def test_markdown_escapes_raw_html():
-    html = commentary.markdown("<script>alert(1)</script> and **bold**")
-    assert "<script>" not in html
-    assert "&lt;script&gt;" in html
-    assert "<strong>bold</strong>" in html
-
-
-def test_num_formats():
-    assert commentary.num(np.nan) == "—"
-    assert commentary.num(2.5e-5) == "2.50e-05"
-    assert commentary.num(0.1234567) == "0.1235"
 
 
 def test_several_starts_report_the_spread():
     text = BOWL.replace("start = [1, 1]", "starts = [[1, 1], [-1, 0.5], [0.2, -1.5]]")
     traj, metrics = _run(text)
     m = metrics[0]
-    out = commentary.sentences(m, traj.runs[0], traj.scenario.minima)[-1]
+    out = commentary.sentences(m, traj.runs[0], traj.scenario.minima, 0, None, 1e-3)[-1]
     d = m.distance
-    assert f"median {commentary.num(float(np.median(d)))}" in out
-    assert (
-        f"ranges from {commentary.num(float(d.min()))} to {commentary.num(float(d.max()))}" in out
-    )
+    assert f"median {num(float(np.median(d)))}" in out
+    assert f"ranges from {num(float(d.min()))} to {num(float(d.max()))}" in out

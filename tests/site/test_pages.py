@@ -7,7 +7,6 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from gallery.engine.scenario import loads
 from gallery.site import mathsvg, pages
 
 
@@ -19,12 +18,9 @@ def test_citation_file_is_read():
 
 def test_bibtex_and_snippets_point_at_the_page():
     c = pages.read_citation()
-    sc = loads(
-        'title = "A & B"\nfunction = "x**2+y**2"\ndomain = { x = [-1, 1], y = [-1, 1] }\n'
-        'steps = 3\nstart = [1, 1]\n[[optimizer]]\nkind = "sgd"\n',
-        "a-b.toml",
+    snip = pages.cite(
+        c, "a-b", "A & B", c.url + "scenarios/a-b.html", c.url + "media/x.gif", "Anim: rest"
     )
-    snip = pages.cite(c, sc, c.url + "scenarios/a-b.html", c.url + "media/x.gif", "Anim: rest")
     assert snip["bibtex"].startswith("@misc{optimizer-gallery-a-b,")
     assert "A \\& B" in snip["bibtex"]
     assert c.url + "scenarios/a-b.html" in snip["plain"]
@@ -49,3 +45,10 @@ def test_templates_are_strict_and_escape(tmp_path: Path):
     with pytest.raises(jinja2.UndefinedError):
         env.get_template("t.html").render(a=1)
     assert env.get_template("t.html").render(a="<i>", b="") == "&lt;i&gt; "
+
+
+def test_markdown_escapes_raw_html():
+    html = pages.markdown("<script>alert(1)</script> and **bold**")
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "<strong>bold</strong>" in html
