@@ -17,6 +17,8 @@ from functools import cached_property
 
 import numpy as np
 import sympy
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 from gallery.engine.text import did_you_mean
 
@@ -141,11 +143,9 @@ class Formula:
     def _callables(self) -> tuple[Callable, Callable, Callable]:
         fxx, fxy, fyy = (_machine(h) for h in self._hessian)
         return (
-            sympy.lambdify(self._symbols, _machine(self.expr), modules="numpy", cse=True),
-            sympy.lambdify(
-                self._symbols, [_machine(g) for g in self._gradient], modules="numpy", cse=True
-            ),
-            sympy.lambdify(self._symbols, [fxx, fxy, fxy, fyy], modules="numpy", cse=True),
+            _compile(self._symbols, _machine(self.expr)),
+            _compile(self._symbols, [_machine(g) for g in self._gradient]),
+            _compile(self._symbols, [fxx, fxy, fxy, fyy]),
         )
 
     def value(self, xy: np.ndarray) -> np.ndarray:
@@ -447,6 +447,27 @@ def _derivative(expr: sympy.Expr, symbol: sympy.Symbol) -> sympy.Expr:
 def _size(expr: sympy.Expr) -> int:
     """Number of nodes in an expression tree."""
     return sum(1 for _ in sympy.preorder_traversal(expr))
+
+
+#: Integer powers up to this are computed by multiplying (x*x*x): NumPy's general `power` is
+#: about 25 times slower than multiplication, and the power is in every step of every run.
+EXPAND_POWERS = 8
+
+
+class _Printer(NumPyPrinter):
+    """NumPy code with small integer powers written as products: x**3 -> (x*x*x)."""
+
+    def _print_Pow(self, expr, rational=False):  # noqa: N802 - sympy's printer protocol
+        base, exp = expr.as_base_exp()
+        if exp.is_Integer and 2 <= exp <= EXPAND_POWERS:
+            b = self.parenthesize(base, PRECEDENCE["Mul"])
+            return "(" + "*".join([b] * int(exp)) + ")"
+        return super()._print_Pow(expr, rational=rational)
+
+
+def _compile(symbols: tuple, expr) -> Callable:
+    """A NumPy function of (x, y) for an expression or a list (shared terms computed once)."""
+    return sympy.lambdify(symbols, expr, modules="numpy", cse=True, printer=_Printer)
 
 
 def _machine(expr: sympy.Expr) -> sympy.Expr:
