@@ -1,9 +1,12 @@
-"""Tests for the optimizers: torch reference paths, vectorisation, validation, Newton, Lion."""
+"""Tests for the optimizers: torch reference paths, vectorisation, validation, Newton, Lion,
+and the catalogue (defaults, update-rule LaTeX, symbol legends, summaries)."""
 
 import inspect
 import io
 import json
 import re
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -275,3 +278,321 @@ def test_torch_defaults():
     assert optim.KINDS["nesterov"].defaults["nesterov"] is True
     assert "amsgrad" not in optim.KINDS["amsgrad"].defaults
     assert optim.KINDS["lion"].defaults == {"lr": 1e-4, "betas": (0.9, 0.99), "weight_decay": 0.0}
+
+
+# ---------------------------------------------------------------- defaults
+
+# torch.optim 2.x defaults, from the torch documentation (pytorch.org/docs/stable/optim.html),
+# written out independently of the engine.
+TORCH_DEFAULTS = {
+    "SGD": {"lr": 1e-3, "momentum": 0, "dampening": 0, "weight_decay": 0, "nesterov": False},
+    "Adagrad": {
+        "lr": 1e-2,
+        "lr_decay": 0,
+        "weight_decay": 0,
+        "initial_accumulator_value": 0,
+        "eps": 1e-10,
+    },
+    "RMSprop": {
+        "lr": 1e-2,
+        "alpha": 0.99,
+        "eps": 1e-8,
+        "weight_decay": 0,
+        "momentum": 0,
+        "centered": False,
+    },
+    "Adam": {
+        "lr": 1e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0,
+        "amsgrad": False,
+        "decoupled_weight_decay": False,
+    },
+    "AdamW": {
+        "lr": 1e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 1e-2,
+        "amsgrad": False,
+    },
+    "Adamax": {"lr": 2e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0},
+    "NAdam": {
+        "lr": 2e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0,
+        "momentum_decay": 4e-3,
+        "decoupled_weight_decay": False,
+    },
+    "RAdam": {
+        "lr": 1e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0,
+        "decoupled_weight_decay": False,
+    },
+    "Adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0},
+}
+# kind -> (torch class, defaults it changes, arguments it fixes and so does not accept)
+TORCH_KINDS = {
+    "sgd": ("SGD", {}, {}),
+    "momentum": ("SGD", {"momentum": 0.9}, {}),
+    "nesterov": ("SGD", {"momentum": 0.9, "nesterov": True}, {}),
+    "adagrad": ("Adagrad", {}, {}),
+    "rmsprop": ("RMSprop", {}, {}),
+    "adam": ("Adam", {}, {}),
+    "amsgrad": ("Adam", {}, {"amsgrad": True}),
+    "adamw": ("AdamW", {}, {}),
+    "adamax": ("Adamax", {}, {}),
+    "nadam": ("NAdam", {}, {}),
+    "radam": ("RAdam", {}, {}),
+    "adadelta": ("Adadelta", {}, {}),
+}
+
+
+@pytest.mark.parametrize("kind", list(optim.KINDS))
+def test_defaults_are_the_constructor_signature(kind):
+    spec = optim.KINDS[kind]
+    params = [p for p in inspect.signature(spec.make).parameters.values() if p.name != "hessian"]
+    assert list(spec.defaults.items()) == [(p.name, p.default) for p in params]
+
+
+@pytest.mark.parametrize("kind", list(TORCH_KINDS))
+def test_defaults_match_torch_documentation(kind):
+    cls, changed, fixed = TORCH_KINDS[kind]
+    expected = {k: v for k, v in {**TORCH_DEFAULTS[cls], **changed}.items() if k not in fixed}
+    assert dict(optim.KINDS[kind].defaults) == expected
+
+
+def test_every_non_torch_kind_is_known():
+    assert set(optim.KINDS) - set(TORCH_KINDS) == {"lion", "newton"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "same"),
+    [
+        ("momentum", ("sgd", {"momentum": 0.9})),
+        ("nesterov", ("sgd", {"momentum": 0.9, "nesterov": True})),
+        ("amsgrad", ("adam", {"amsgrad": True})),
+        ("adamw", ("adam", {"decoupled_weight_decay": True, "weight_decay": 1e-2})),
+    ],
+)
+def test_kinds_sharing_a_constructor(kind, same):
+    starts = np.array([[-1.2, 1.5], [0.5, -0.3]])
+    ours = run(optim.build(kind, {"lr": 0.01}), rosen5, starts, 50)
+    other = run(optim.build(same[0], {**same[1], "lr": 0.01}), rosen5, starts, 50)
+    np.testing.assert_array_equal(ours, other)
+
+
+def test_newton_without_hessian_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"'newton' needs the Hessian of the function"):
+        optim.build("newton", {"lr": 0.5})
+    with pytest.raises(ValueError, match="Hessian"):
+        optim.newton(hessian=None)
+    for kind, spec in optim.KINDS.items():  # the others neither need nor mind one
+        if not spec.needs_hessian:
+            optim.build(kind, {})
+            optim.build(kind, {}, hessian=rosen5_hessian)
+
+
+def test_engine_does_not_import_matplotlib():
+    code = "import sys, gallery.engine.optim; sys.exit('matplotlib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+# ---------------------------------------------------------------- update rules and legends
+
+
+@pytest.mark.parametrize("kind", list(optim.KINDS))
+def test_rule_lines_parse_with_mathtext(kind):
+    parser = mathtext.MathTextParser("path")
+    spec = optim.KINDS[kind]
+    for line in (*spec.rule_lines, *(s.latex for s in spec.symbols)):
+        parser.parse(f"${line}$")
+
+
+GREEK = {
+    *("alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta"),
+    *("vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "varrho", "sigma"),
+    *("tau", "upsilon", "phi", "varphi", "chi", "psi", "omega", "ell", "Gamma", "Delta"),
+    *("Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"),
+}
+_WORDS = re.compile(r"\\(?:mathrm|text|operatorname)\{[^{}]*\}")
+_BRACED_ACCENT = re.compile(r"\\(hat|bar|tilde)\{([^{}]*)\}")
+_IDENT = re.compile(
+    r"(?P<accent>\\(?:hat|bar|tilde)\s*)?(?P<base>\\[A-Za-z]+|[A-Za-z])"
+    r"(?:_(?P<sub>\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?"
+)
+_STEP_INDEX = re.compile(r"[ti0]([+-]1)?")  # t, t-1, t+1, i, 0: which step, not which symbol
+
+
+def symbols_in(latex: str) -> list[str]:
+    r"""The symbols of a mathtext string, in order: step subscripts dropped, accents and naming
+    subscripts kept (`m_{t-1}` -> m, `\hat m_t` -> \hat m, `\beta_1` -> \beta_1); words in
+    \mathrm are not symbols; operators (\frac, \sqrt, \max, ...) are not, their limits are."""
+    text = _BRACED_ACCENT.sub(r"\\\1 \2", _WORDS.sub(" ", latex))
+    found = []
+    for m in _IDENT.finditer(text):
+        base, sub = m["base"], (m["sub"] or "").strip("{}").replace(" ", "")
+        if base.startswith("\\") and base[1:] not in GREEK:  # an operator
+            found += symbols_in(sub)
+            continue
+        name = (m["accent"].strip() + " " if m["accent"] else "") + base
+        if sub and not _STEP_INDEX.fullmatch(sub):
+            name += "_" + sub
+        found.append(name)
+        if sub and _STEP_INDEX.fullmatch(sub):
+            found += symbols_in(sub)  # a step index uses t (or i)
+    return found
+
+
+def test_symbols_in():
+    assert symbols_in(r"\hat m_t = m_{t-1} / (1-\beta_1^t)") == [
+        r"\hat m",
+        "t",
+        "m",
+        "t",
+        r"\beta_1",
+        "t",
+    ]
+    assert symbols_in(r"\mathrm{sign}(c_t)\quad (\mathrm{if\ centered})") == ["c", "t"]
+    assert symbols_in(r"\prod_{i=1}^{t}\gamma_i + \ell_\infty + s_0 + \bar{v}_t") == [
+        "i",
+        "t",
+        r"\gamma",
+        "i",
+        r"\ell_\infty",
+        "s",
+        r"\bar v",
+        "t",
+    ]
+
+
+@pytest.mark.parametrize("kind", list(optim.KINDS))
+def test_legend_defines_every_symbol_of_the_rule_once(kind):
+    spec = optim.KINDS[kind]
+    used = {s for line in spec.rule_lines for s in symbols_in(line)}
+    defined = [symbols_in(s.latex)[0] for s in spec.symbols]
+    assert sorted(defined) == sorted(set(defined)), "a symbol is defined twice"
+    assert set(defined) == used  # nothing undefined, nothing unused
+    for s in spec.symbols:
+        assert s.meaning and s.meaning == s.meaning.strip()
+        assert set(symbols_in(s.latex)) <= {symbols_in(s.latex)[0], "t", "i"}  # one symbol
+
+
+def test_no_symbol_has_two_meanings():
+    meaning: dict[str, tuple[str, str | None]] = {}
+    for spec in optim.KINDS.values():
+        for s in spec.symbols:
+            key = symbols_in(s.latex)[0]
+            assert meaning.setdefault(key, (s.meaning, s.hyper)) == (s.meaning, s.hyper), (
+                spec.name,
+                key,
+            )
+    assert meaning[r"\lambda"] == ("weight decay", "weight_decay")  # one λ everywhere
+
+
+@pytest.mark.parametrize("kind", list(optim.KINDS))
+def test_rule_covers_every_hyperparameter(kind):
+    spec = optim.KINDS[kind]
+    mapped = {s.hyper for s in spec.symbols if s.hyper}
+    assert {h.split("[")[0] for h in mapped} <= set(spec.defaults)
+    text = " ".join(spec.rule_lines)
+    for key, value in spec.defaults.items():
+        if isinstance(value, bool):  # a flag: named in the rule where it changes it
+            assert key.replace("_", r"\_") in text, key
+        elif key == "betas":
+            assert {"betas[0]", "betas[1]"} <= mapped
+        else:
+            assert key in mapped, key
+
+
+def test_weight_decay_line_in_coupled_rules():
+    l2 = r"g_t \leftarrow g_t + \lambda\, \theta_{t-1}"
+    for kind, spec in optim.KINDS.items():
+        if "weight_decay" not in spec.defaults:
+            continue
+        coupled = kind not in ("adamw", "lion")  # these two always decouple
+        assert any(line.startswith(l2) for line in spec.rule_lines) == coupled, kind
+
+
+# ---------------------------------------------------------------- summaries, checked on the formula
+
+
+def steps(kind, hyper, grads, start=(1.0, -2.0)):
+    """The updates (T, 2) of `kind` fed the gradients `grads` (T, 2), one point."""
+    tx = optim.build(kind, hyper)
+    p = np.array([start], dtype=np.float64)
+    state, out = tx.init(p), []
+    for g in grads:
+        u, state = tx.update(np.array([g], dtype=np.float64), state, p)
+        out.append(u[0])
+    return np.array(out)
+
+
+CONSTANT = np.tile([3.0, -0.5], (200, 1))
+
+
+def test_summary_rmsprop_first_step_is_lr_over_root_one_minus_alpha():
+    assert "lr per step" not in optim.KINDS["rmsprop"].summary
+    u = np.abs(steps("rmsprop", {"lr": 0.01}, CONSTANT))
+    np.testing.assert_allclose(u[0], 0.1, rtol=1e-6)  # 10 lr at alpha 0.99
+    assert np.all(np.diff(u, axis=0) < 0) and np.all(u > 0.01)  # shrinking toward lr
+
+
+def test_summary_adam_first_and_constant_steps_are_lr():
+    u = steps("adam", {"lr": 0.01}, CONSTANT)
+    np.testing.assert_allclose(np.abs(u), 0.01, rtol=1e-6)
+    g = np.random.default_rng(1).normal(size=(100, 2))
+    np.testing.assert_allclose(steps("adam", {}, 7 * g), steps("adam", {}, g), rtol=1e-6)
+    np.testing.assert_array_equal(steps("amsgrad", {}, g)[0], steps("adam", {}, g)[0])
+
+
+def test_summary_adamax_steps_stay_below_1_01_lr():
+    rng = np.random.default_rng(2)
+    g = rng.normal(size=(2000, 2)) * 10.0 ** rng.uniform(-6, 6, size=(2000, 1))
+    u = np.abs(steps("adamax", {"lr": 1.0}, g))
+    assert u.max() <= 1.01 and u.max() > 0.9
+
+
+def test_summary_adagrad_steps_fall_like_lr_over_root_t():
+    u = np.abs(steps("adagrad", {"lr": 0.1}, CONSTANT))
+    t = np.arange(1, len(u) + 1)[:, None]
+    np.testing.assert_allclose(u, np.broadcast_to(0.1 / np.sqrt(t), u.shape), rtol=1e-9)
+
+
+def test_summary_momentum_and_nesterov_tend_to_lr_over_one_minus_momentum():
+    for kind in ("momentum", "nesterov"):
+        u = steps(kind, {"lr": 0.01}, np.tile([1.0, -2.0], (400, 1)))
+        np.testing.assert_allclose(u[-1], [-0.1, 0.2], rtol=1e-12)
+
+
+def test_summary_nadam_schedule():
+    gamma = lambda t: 0.9 * (1 - 0.5 * 0.96 ** (t * 4e-3))  # noqa: E731  the rule's schedule
+    assert [round(gamma(t), 2) for t in (1, 1000, 10000)] == [0.45, 0.52, 0.81]
+    tx = optim.scale_by_nadam()
+    state = tx.init(np.zeros((1, 2)))
+    for t in range(1, 301):  # the block keeps the product of that schedule
+        _, state = tx.update(np.ones((1, 2)), state, np.zeros((1, 2)))
+        np.testing.assert_allclose(state.mu_product, np.prod([gamma(i) for i in range(1, t + 1)]))
+
+
+def test_summary_radam_first_five_steps_are_plain_momentum():
+    g = np.random.default_rng(3).normal(size=(8, 2)) * 100
+    u = steps("radam", {"lr": 0.01}, g)
+    m = np.zeros(2)
+    for t in range(1, 9):
+        m = m + 0.1 * (g[t - 1] - m)
+        plain = -0.01 * m / (1 - 0.9**t)
+        assert np.allclose(u[t - 1], plain, rtol=1e-12) == (t <= 5)
+
+
+def test_summary_adadelta_first_step():
+    u = np.abs(steps("adadelta", {}, CONSTANT[:1]))
+    np.testing.assert_allclose(u, np.sqrt(1e-6 / 0.1), rtol=1e-3)  # 0.0032 lr
+
+
+def test_summary_adamw_pulls_toward_origin():
+    u = steps("adamw", {}, np.zeros((1, 2)), start=(2.0, -4.0))
+    np.testing.assert_allclose(u, [[-2e-5, 4e-5]])  # lr * weight_decay * position
