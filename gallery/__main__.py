@@ -36,21 +36,27 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Everything the build can fail on short of drawing: keys, formula, runs, claims."""
     from gallery.engine.schema import ScenarioError
+    from gallery.site.prose import review
 
     bad = 0
     for path in args.files:
         try:
             sc = _load(path)
+            review(sc)
         except ScenarioError as exc:
             bad += 1
-            print(f"FAIL {exc}")
+            for line in str(exc).splitlines():
+                print(f"FAIL {line}")
             continue
+        claims = sum(len(p.claims) * max(1, len(p.runs)) for p in sc.commentary)
         print(
             f"ok   {path}: {sc.title} ({len(sc.optimizers)} optimizers, {sc.steps} steps, "
-            f"{sc.starts.shape[0]} start{'s' if sc.starts.shape[0] != 1 else ''})"
+            f"{sc.starts.shape[0]} start{'s' if sc.starts.shape[0] != 1 else ''}, "
+            f"{claims} claim{'s' if claims != 1 else ''} checked)"
         )
-    return 1 if bad else 0
+    return EXIT_INVALID if bad else 0
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:

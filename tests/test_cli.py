@@ -26,7 +26,7 @@ def test_check_reports_each_file_and_fails_on_any_bad(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text('title = "x"\n')
     assert main(["check", str(BOWL)]) == 0
-    assert main(["check", str(BOWL), str(bad)]) == 1
+    assert main(["check", str(BOWL), str(bad)]) == 2
     out = capsys.readouterr().out
     assert f"ok   {BOWL}" in out and f"FAIL {bad}: function: missing" in out
 

@@ -7,6 +7,7 @@ file with them and adds the checks that involve several keys (start or starts, l
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,11 +17,15 @@ from typing import Any
 import numpy as np
 
 from gallery.engine import optim, schema
+from gallery.engine.claims import Claim, ClaimSyntaxError, parse_claim, placeholders, typed_numbers
 from gallery.engine.formula import Formula
+from gallery.engine.observe import NAMES as OBSERVATIONS
 from gallery.engine.schema import BAD, Collector, ScenarioError
 from gallery.engine.text import did_you_mean, num, show, slugify, value
 
-__all__ = ["Scenario", "OptimizerSpec", "View", "Render", "Analysis", "ScenarioError", "load"]
+__all__ = [
+    "Scenario", "OptimizerSpec", "Paragraph", "View", "Render", "Analysis", "ScenarioError", "load"
+]  # fmt: skip
 
 MAX_FILE_BYTES = 256_000
 
@@ -37,6 +42,7 @@ class OptimizerSpec:
     noise: float = 0.0  # std of Gaussian noise added to each gradient
     seed: int = 0
     tuned: Any = None  # analysis.Tuned once `lr = "tuned"` has been resolved
+    ref: str = ""  # name in claims and placeholders: the kind, or the label made an identifier
 
     @property
     def short(self) -> str:
@@ -50,6 +56,16 @@ class OptimizerSpec:
         else:
             text = label
         return text + (f" σ={num(self.noise)}" if self.noise > 0 else "")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """Authored Markdown with the claims it makes (checked against the run before publishing)."""
+
+    key: str  # as written under [commentary]
+    text: str
+    claims: tuple[Claim, ...]
+    runs: tuple[int, ...]  # the optimizers it is about (none for the intro)
 
 
 @dataclass(frozen=True)
@@ -102,8 +118,9 @@ class Scenario:
     steps: int
     starts: np.ndarray  # (N, 2) float64, every start repeated `repeats` times
     minima: np.ndarray  # (M, 2) float64, M may be 0
+    saddles: np.ndarray  # (S, 2) float64, S may be 0
     optimizers: tuple[OptimizerSpec, ...]
-    commentary: Mapping[str, str]
+    commentary: tuple[Paragraph, ...]
     view: View
     render: Render
     analysis: Analysis
@@ -162,6 +179,7 @@ def loads(text: str, path: str = "<scenario>") -> Scenario:
         steps=top["steps"],
         starts=starts,
         minima=np.array(top["minima"], dtype=np.float64).reshape(-1, 2),
+        saddles=np.array(top["saddles"], dtype=np.float64).reshape(-1, 2),
         optimizers=optimizers,
         commentary=commentary,
         view=view,
@@ -243,6 +261,7 @@ def _optimizers(c: Collector, tables: Any, noise: Any, seed: Any) -> tuple[Optim
         raw.append((i, kind, fields, given))
 
     labels = _default_labels(raw)
+    kinds_seen = [kind for _, kind, _, _ in raw]
     seen: dict[str, int] = {}
     out = []
     for (i, kind, fields, given), label in zip(raw, labels, strict=True):
@@ -261,9 +280,15 @@ def _optimizers(c: Collector, tables: Any, noise: Any, seed: Any) -> tuple[Optim
                 given=given,
                 noise=0.0 if fields["noise"] is BAD else fields["noise"],
                 seed=0 if fields["seed"] is BAD else fields["seed"],
+                ref=kind if kinds_seen.count(kind) == 1 else _identifier(label),
             )
         )
     return tuple(out)
+
+
+def _identifier(label: str) -> str:
+    """A label as a name for claims and placeholders: `SGD (tuned)` -> `sgd_tuned`."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_") or "run"
 
 
 def _default_labels(raw: list[tuple]) -> list[str]:
@@ -287,22 +312,142 @@ def _default_labels(raw: list[tuple]) -> list[str]:
     return labels
 
 
-def _commentary(c: Collector, table: Any, optimizers: tuple[OptimizerSpec, ...]) -> dict[str, str]:
+#: Placeholders about the scenario as a whole (they need no run).
+SCENARIO_FIELDS = {
+    "steps": "steps per run",
+    "start": "the first start point",
+    "starts": "how many start points (with repeats)",
+    "tolerance": "the tolerance",
+    "minimum": "the first known minimum",
+    "saddle": "the first known saddle",
+    "function": "the formula as written",
+    "f_start": "f at the first start point",
+    "grad_start": "the gradient at the first start point",
+}
+#: Placeholders about a run besides its observations.
+RUN_FIELDS = ("label", "short", "noise", "seed")
+
+
+def _commentary(
+    c: Collector, table: Any, optimizers: tuple[OptimizerSpec, ...]
+) -> tuple[Paragraph, ...]:
     if table is BAD or not table:
-        return {}
-    names = list(
-        dict.fromkeys(["intro"] + [o.label for o in optimizers] + [o.kind for o in optimizers])
-    )
-    out = {}
-    for k, v in table.items():
-        if optimizers and k not in names:
+        return ()
+    refs = {o.ref: i for i, o in enumerate(optimizers)}
+    names = list(dict.fromkeys(["intro", *[o.label for o in optimizers], *refs,
+                                *[o.kind for o in optimizers]]))  # fmt: skip
+    out = []
+    for key, body in table.items():
+        where = f"commentary.{key}"
+        if key == "intro":
+            runs: tuple[int, ...] = ()
+        else:
+            runs = tuple(i for i, o in enumerate(optimizers) if key in (o.label, o.ref, o.kind))
+            if not runs:
+                c.err(
+                    where,
+                    f"matches no optimizer label or kind; allowed: {', '.join(names)}"
+                    + did_you_mean(key, names),
+                )
+                continue
+        if isinstance(body, str):
+            body = {"text": body}
+            if runs:
+                c.err(
+                    where,
+                    "an optimizer's paragraph says what the run shows: write "
+                    f'[{where}] with claims = ["..."] and text = """..."""',
+                )
+                continue
+        fields = schema.read(c, where, body, PARAGRAPH)
+        if any(v is BAD for v in fields.values()):
+            continue
+        if len(runs) > 1 and not fields["all"]:
+            which = ", ".join(optimizers[i].label for i in runs)
             c.err(
-                f"commentary.{k}",
-                f"matches no optimizer label or kind; allowed: {', '.join(names)}"
-                + did_you_mean(k, names),
+                where,
+                f"matches several optimizers ({which}); key it by label, or add `all = true` "
+                "if it is about each of them",
             )
             continue
-        text = schema.read(c, "commentary", {k: v}, [schema.Key(k, schema.Text(5000))])[k]
-        if text is not BAD:
-            out[k] = text
-    return out
+        if runs and not fields["claims"]:
+            c.err(f"{where}.claims", "an optimizer's paragraph declares at least one claim")
+        claims = []
+        for j, line in enumerate(fields["claims"]):
+            try:
+                claim = parse_claim(line)
+            except ClaimSyntaxError as exc:
+                c.err(f"{where}.claims[{j}]", str(exc))
+                continue
+            for ref in (claim.ref, claim.bound_ref[0] if claim.bound_ref else None):
+                if ref is not None and ref not in refs:
+                    c.err(f"{where}.claims[{j}]", _unknown_ref(ref, refs))
+            if not runs and claim.ref is None:
+                c.err(
+                    f"{where}.claims[{j}]", "the intro's claims name their run, e.g. sgd.converges"
+                )
+            claims.append(claim)
+        text = fields["text"]
+        for name in placeholders(text):
+            problem = _placeholder_problem(name, refs, bool(runs), optimizers)
+            if problem:
+                c.err(where, problem)
+        typed = typed_numbers(text)
+        if typed:
+            c.err(
+                where,
+                f"numbers typed into the text ({', '.join(dict.fromkeys(typed))}): write them as "
+                "placeholders such as {lr} or {momentum.diverges}, or inside `code`",
+            )
+        out.append(Paragraph(key, text, tuple(claims), runs))
+    return tuple(out)
+
+
+def _claims(v: Any) -> tuple[str, ...]:
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise schema.Invalid(f"must be a list of claims (strings), got {show(v)}")
+    return tuple(v)
+
+
+PARAGRAPH = (
+    schema.Key("text", schema.Text(5000), help="Markdown, raw HTML off"),
+    schema.Key("claims", schema.Custom("list of claims", _claims), (), help="what the text says"),
+    schema.Key("all", schema.Flag(), False, help="a kind's paragraph shown for each of its runs"),
+)
+
+
+def _unknown_ref(ref: str, refs: Mapping[str, int]) -> str:
+    return f"no optimizer is called '{ref}'; runs: {', '.join(refs)}" + did_you_mean(ref, refs)
+
+
+def _placeholder_problem(
+    name: str, refs: Mapping[str, int], own: bool, optimizers: tuple[OptimizerSpec, ...]
+) -> str | None:
+    """What is wrong with placeholder `{name}`, or None."""
+    parts = name.split(".")
+    if parts[0] in SCENARIO_FIELDS and len(parts) == 1:
+        return None
+    if parts[0] in refs and len(parts) > 1:  # `{momentum}` alone is the own run's setting
+        run, rest = optimizers[refs[parts[0]]], parts[1:]
+    elif own:
+        run, rest = None, parts
+    else:
+        return f"{{{name}}}: the intro names the run, e.g. {{sgd.{parts[0]}}}; " + _unknown_ref(
+            parts[0], refs
+        )
+    if not rest:
+        return f"{{{name}}}: say what of the run, e.g. {{{name}.lr}} or {{{name}.converges}}"
+    field = rest[0]
+    settings = (
+        set(optim.KINDS[run.kind].defaults)
+        if run
+        else {k for o in optimizers for k in optim.KINDS[o.kind].defaults}
+    )
+    known = [*OBSERVATIONS, *RUN_FIELDS, *sorted(settings), *SCENARIO_FIELDS]
+    if field in OBSERVATIONS and len(rest) <= 2:
+        return None
+    if (field in settings or field in RUN_FIELDS) and len(rest) == 1:
+        return None
+    return f"{{{name}}}: unknown placeholder; allowed: an observation, a setting or one of " + (
+        ", ".join(SCENARIO_FIELDS) + did_you_mean(field, known)
+    )

@@ -30,6 +30,9 @@ class ScenarioError(ValueError):
             "\n".join(f"{path}: {key}: {msg}" if key else f"{path}: {msg}" for key, msg in problems)
         )
 
+    def __reduce__(self):  # so a render worker can send it back to the build intact
+        return (ScenarioError, (self.path, self.problems))
+
 
 class Invalid(ValueError):
     """One value that does not fit its key; the message says what is allowed."""
@@ -333,13 +336,20 @@ TOP = (
         help="known minimisers, used by the metrics",
         default_text="none",
     ),
+    Key(
+        "saddles",
+        Points(0, 100),
+        (),
+        help="known saddle points, for `lingers` and `escapes`",
+        default_text="none",
+    ),
     Key("noise", Number(0.0, 1e6), 0.0, help="std of Gaussian noise added to every gradient"),
     Key("seed", Integer(0, 2**32 - 1), 0, help="seed of the noise"),
     Key("repeats", Integer(1, 1000), 1, help="runs per start point (for noise)"),
     Key("optimizer", Custom("one or more [[optimizer]] tables", _tables), help="what to compare"),
     Key(
         "commentary",
-        Custom("table of Markdown texts", _table),
+        Custom("table of paragraphs (see below)", _table),
         {},
         help="authored prose",
         default_text="none",

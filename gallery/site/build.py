@@ -15,6 +15,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gallery.engine.schema import ScenarioError
 from gallery.engine.text import slugify
 from gallery.site.bundle import Bundle
 
@@ -134,7 +135,7 @@ def _check(todo: dict[str, tuple[str, str]], stats: BuildStats) -> None:
     """Load every scenario that needs a render; print every problem; drop the invalid ones."""
     if not todo:
         return
-    from gallery.engine.scenario import ScenarioError, load
+    from gallery.engine.scenario import load
 
     for slug, (path, _key) in list(todo.items()):
         try:
@@ -214,8 +215,13 @@ def build_site(
 
     failures = _render_all(todo, jobs, keep_going, done)
     for slug, exc in sorted(failures.items()):
-        _err(f"{todo[slug][0]}: render failed: {type(exc).__name__}: {exc}")
-        stats.failed.append(slug)
+        if isinstance(exc, ScenarioError):  # a claim the run does not back, found by the worker
+            for line in str(exc).splitlines():
+                _err(line)
+            stats.invalid.append(todo[slug][0])
+        else:
+            _err(f"{todo[slug][0]}: render failed: {type(exc).__name__}: {exc}")
+            stats.failed.append(slug)
     if failures and not keep_going:
         return stats
 

@@ -173,23 +173,28 @@ KIND_POSTER_SIZE = (480, 270)
 
 
 def produce(path: str, key: str) -> Bundle:
-    """Load, simulate, measure, draw and describe one scenario (the render worker's job)."""
+    """Load, simulate, check, draw and describe one scenario (the render worker's job).
+
+    Raises `ScenarioError` when a claim of the file's commentary does not hold, before anything
+    is drawn.
+    """
     import re
 
     from gallery.engine import analysis as engine_analysis
     from gallery.engine import optim
     from gallery.engine.metrics import measure
     from gallery.engine.scenario import load
-    from gallery.engine.simulate import Trajectories, simulate, trace_csv
+    from gallery.engine.simulate import Trajectories, trace_csv
     from gallery.engine.text import num, point, value
     from gallery.media.render import poster, render
     from gallery.media.style import palette
-    from gallery.site import commentary, mathsvg
+    from gallery.site import mathsvg, prose
 
     sc = engine_analysis.tune(load(path))
+    reviewed = prose.review(sc, keep_extras=sc.render.arrows)
+    traj, seen = reviewed.traj, reviewed.seen
     tol = sc.analysis.tolerance
-    traj = simulate(sc, keep_extras=sc.render.arrows)
-    metrics = measure(traj, tol)
+    metrics = measure(traj)
     media = render(traj, ("gif", "mp4", "png"))
     files: dict[str, bytes | None] = {
         MP4: media.mp4,
@@ -208,22 +213,23 @@ def produce(path: str, key: str) -> Bundle:
         files[kind_poster(kind)] = poster(Trajectories(sc, runs), size=KIND_POSTER_SIZE)
     sections = _analysis(sc, files)
 
-    reached = [int(m.steps_to_min[0]) for m in metrics if m.steps_to_min[0] >= 0]
-    fastest = min(reached) if len(reached) > 1 else None
     looks = palette([s.color for s in sc.optimizers])
     runs_out = []
-    for spec, run, m, look in zip(sc.optimizers, traj.runs, metrics, looks, strict=True):
+    for i, (spec, m, look) in enumerate(zip(sc.optimizers, metrics, looks, strict=True)):
         kind = optim.KINDS[spec.kind]
-        facts = commentary.sentences(m, run, sc.minima, 0, fastest, tol)
+        facts = prose.sentences(seen[i], tol, sc.steps)
         if spec.tuned is not None:
             lo, hi, count = spec.tuned.grid
             facts.insert(
                 0,
-                f"Its learning rate {num(spec.tuned.lr)} was tuned: out of {count} rates "
-                f"from {num(lo)} to {num(hi)}, it is {spec.tuned.criterion}.",
-            )
-        authored = tuple(sc.commentary[k] for k in dict.fromkeys((spec.label, spec.kind))
-                         if k in sc.commentary)  # fmt: skip
+                prose.say(
+                    "tuned", lr=num(spec.tuned.lr), count=count, lo=num(lo), hi=num(hi),
+                    criterion=spec.tuned.criterion,
+                ),
+            )  # fmt: skip
+        spread = prose.spread(seen[i], tol)
+        if spread:
+            facts.append(spread)
         runs_out.append(
             RunPage(
                 label=spec.label,
@@ -231,10 +237,10 @@ def produce(path: str, key: str) -> Bundle:
                 kind=spec.kind,
                 color=look.color,
                 anchor="opt-" + re.sub(r"[^a-z0-9]+", "-", spec.label.lower()).strip("-"),
-                authored=authored,
+                authored=tuple(reviewed.authored[i]),
                 sentences=tuple(facts),
-                headline=commentary.headline(m, run, 0, tol),
-                metrics=commentary.metric_row(m, 0),
+                headline=prose.headline(seen[i], tol),
+                metrics=prose.metric_cells(m, seen[i]),
                 diverged=bool(m.diverged_at[0] >= 0),
                 settings=tuple(
                     Setting(
@@ -261,9 +267,9 @@ def produce(path: str, key: str) -> Bundle:
         start0=point(sc.starts[0]),
         minima=tuple(point(p) for p in sc.minima),
         tolerance=num(tol),
-        intro=sc.commentary.get("intro"),
+        intro=reviewed.intro,
         runs=tuple(runs_out),
-        alt=commentary.alt_text(traj, metrics, tol),
+        alt=prose.alt_text(sc, [s.short for s in sc.optimizers], seen),
         notes=tuple(media.notes),
         frames=media.frame_count,
         size=tuple(media.size),

@@ -25,7 +25,7 @@ BUNDLE_CODE = (
     "engine",
     "media",
     "site/bundle.py",
-    "site/commentary.py",
+    "site/prose.py",
     "site/insights.py",
     "site/mathsvg.py",
 )

@@ -33,7 +33,11 @@ lr = 0.2
 
 [commentary]
 intro = "A *round* bowl."
-sgd = "Plain **gradient descent**."
+
+[commentary.sgd]
+all = true
+claims = ["not diverges"]
+text = "Plain **gradient descent** at lr = {lr}."
 
 [render]
 width = 320
