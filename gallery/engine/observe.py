@@ -474,3 +474,17 @@ def nudge(scenario):
     start = np.nextafter(scenario.starts[:1], np.inf)
     specs = tuple(dataclasses.replace(s, noise=0.0) for s in scenario.optimizers)
     return dataclasses.replace(scenario, starts=start, optimizers=specs)
+
+
+def markdown_table() -> str:
+    """The README's list of observations: name and what its number is."""
+    rows = ["| observation | its number |", "| --- | --- |"]
+    for k in KINDS:
+        unit = f" ({k.unit})" if k.unit else ""
+        rows.append(f"| `{k.name}` | {k.meaning.replace('|', chr(92) + '|')}{unit} |")
+    rows += [f"| `{name}` | {meaning} |" for name, meaning in RANKS.items()]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())
