@@ -222,6 +222,10 @@ def optimizer_context(name: str, bundles: Sequence[Bundle], typeset: Typesetter)
     """Everything `optimizer.html` shows about one kind."""
     kind = optim.KINDS[name]
     rule = [{"src": typeset(line), "latex": line} for line in kind.rule_lines]
+    legend = [
+        {"src": typeset(sym.latex), "latex": sym.latex, "meaning": sym.meaning, "hyper": sym.hyper}
+        for sym in kind.symbols
+    ]
     multiples = []
     for b in bundles:  # one card per scenario, with a line per run of this kind
         runs = [r for r in b.runs if r.kind == name]
@@ -245,6 +249,7 @@ def optimizer_context(name: str, bundles: Sequence[Bundle], typeset: Typesetter)
     return {
         "kind": kind,
         "rule": rule,
+        "legend": legend,
         "defaults": [{"name": k, "value": value(v)} for k, v in kind.defaults.items()],
         "multiples": multiples,
     }

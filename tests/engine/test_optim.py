@@ -596,3 +596,24 @@ def test_summary_adadelta_first_step():
 def test_summary_adamw_pulls_toward_origin():
     u = steps("adamw", {}, np.zeros((1, 2)), start=(2.0, -4.0))
     np.testing.assert_allclose(u, [[-2e-5, 4e-5]])  # lr * weight_decay * position
+
+
+@pytest.mark.parametrize(
+    ("lr_h", "flips", "shrinks"),
+    [(0.9, False, True), (1.1, True, True), (1.9, True, True), (2.1, True, False)],
+)
+def test_summary_sgd_flips_past_one_over_h_and_grows_past_two_over_h(lr_h, flips, shrinks):
+    h = 4.0  # curvature of f = h x^2 / 2 along x (y is flat at 0)
+    x = run(optim.build("sgd", {"lr": lr_h / h}), lambda p: p * [h, 0.0], [[1.0, 0.0]], 20)
+    x = x[:, 0, 0]
+    assert (np.sign(x[1:]) != np.sign(x[:-1])).all() == flips
+    assert (abs(x[-1]) < abs(x[0])) == shrinks
+    np.testing.assert_allclose(x[1:] / x[:-1], 1 - lr_h)  # the factor 1 - lr h of the summary
+
+
+def test_summary_amsgrad_denominator_keeps_the_burst():
+    burst = np.concatenate([np.full((5, 2), 100.0), np.full((5000, 2), 1.0)])
+    ams = np.abs(steps("amsgrad", {"lr": 0.01}, burst))[5:]
+    adam = np.abs(steps("adam", {"lr": 0.01}, burst))[5:]
+    assert ams[-1, 0] < 0.2 * adam[-1, 0]  # Adam forgets the burst, AMSGrad does not
+    assert "never decreases" in optim.KINDS["amsgrad"].summary
