@@ -50,6 +50,7 @@ class Path:
     nudged: np.ndarray | None = None  # (T, 2): the same run from a start one ulp away
     ends: np.ndarray | None = None  # (N, 2) last finite point of every start
     converged: np.ndarray | None = None  # (N,) bool: every start's "converges"
+    f_minima: np.ndarray | None = None  # (M,) f at the known minima
 
     @property
     def finite(self) -> int:
@@ -258,7 +259,10 @@ def basin(p: Path) -> Observation:
         return Observation("basin", None)
     _, which = _within(p, p.minima)
     j = int(which[-1])
-    return Observation("basin", j + 1, {"minimum": _pt(p.minima[j])})
+    evidence: dict = {"minimum": _pt(p.minima[j])}
+    if p.f_minima is not None:  # does it end in the deepest valley the file knows of?
+        evidence["deepest"] = bool(p.f_minima[j] <= p.f_minima.min() + p.tol)
+    return Observation("basin", j + 1, evidence)
 
 
 def cycle(p: Path) -> Observation:
@@ -457,6 +461,7 @@ def of_scenario(traj, nudged=None) -> list[dict[str, Observation]]:
             nudged=None if nudged is None or r.spec.noise > 0 else nudged.runs[i].xy[:, 0],
             ends=ends,
             converged=converged,
+            f_minima=sc.function.value(sc.minima) if sc.minima.shape[0] else None,
         )
         out.append(observe(path))
     rank(out)

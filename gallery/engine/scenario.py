@@ -318,8 +318,8 @@ SCENARIO_FIELDS = {
     "start": "the first start point",
     "starts": "how many start points (with repeats)",
     "tolerance": "the tolerance",
-    "minimum": "the first known minimum",
-    "saddle": "the first known saddle",
+    "minimum": "the first known minimum ({minima.2} the second, and so on)",
+    "saddle": "the first known saddle ({saddles.2} the second, and so on)",
     "function": "the formula as written",
     "f_start": "f at the first start point",
     "grad_start": "the gradient at the first start point",
@@ -426,6 +426,8 @@ def _placeholder_problem(
     """What is wrong with placeholder `{name}`, or None."""
     parts = name.split(".")
     if parts[0] in SCENARIO_FIELDS and len(parts) == 1:
+        return None
+    if parts[0] in ("minima", "saddles") and len(parts) == 2 and parts[1].isdigit():
         return None
     if parts[0] in refs and len(parts) > 1:  # `{momentum}` alone is the own run's setting
         run, rest = optimizers[refs[parts[0]]], parts[1:]

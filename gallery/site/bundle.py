@@ -90,6 +90,9 @@ class RunPage:
     diverged: bool
     settings: tuple[Setting, ...]
     noise: float
+    observed: Mapping[str, Mapping[str, Any]]  # observation -> {"value": ..., evidence...}
+    band: tuple[float, float] | None  # rates of the sweep that reach a minimum (None: none)
+    lr: float | None  # the rate the animation uses
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ class Bundle:
     frames: int
     size: tuple[int, int]
     analysis: Mapping[str, Section]
+    fps: float
+    frame_steps: tuple[int, ...]  # the step each frame of the animation shows
     files: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     def path(self, role: str) -> str:
@@ -123,6 +128,13 @@ class Bundle:
 
     def has(self, role: str) -> bool:
         return role in self.files
+
+    def time_of(self, step: int) -> float:
+        """Seconds into the animation at which it first shows `step` (or the last frame)."""
+        for i, shown in enumerate(self.frame_steps):
+            if shown >= step:
+                return round(i / self.fps, 2)
+        return round((len(self.frame_steps) - 1) / self.fps, 2)
 
     def to_json(self) -> bytes:
         """The bundle without its files, as stable JSON."""
@@ -141,6 +153,7 @@ class Bundle:
                     "authored": tuple(r["authored"]),
                     "sentences": tuple(r["sentences"]),
                     "settings": tuple(Setting(**s) for s in r["settings"]),
+                    "band": tuple(r["band"]) if r["band"] is not None else None,
                 }
             )
             for r in d.pop("runs")
@@ -159,6 +172,7 @@ class Bundle:
                 "minima": tuple(d["minima"]),
                 "notes": tuple(d["notes"]),
                 "size": tuple(d["size"]),
+                "frame_steps": tuple(d["frame_steps"]),
             },
             runs=runs,
             analysis=analysis,
@@ -186,6 +200,7 @@ def produce(path: str, key: str) -> Bundle:
     from gallery.engine.scenario import load
     from gallery.engine.simulate import Trajectories, trace_csv
     from gallery.engine.text import num, point, value
+    from gallery.media.frames import frame_steps
     from gallery.media.render import poster, render
     from gallery.media.style import palette
     from gallery.site import mathsvg, prose
@@ -211,7 +226,7 @@ def produce(path: str, key: str) -> Bundle:
     for kind in sorted({s.kind for s in sc.optimizers}):
         runs = tuple(r for r in traj.runs if r.spec.kind == kind)
         files[kind_poster(kind)] = poster(Trajectories(sc, runs), size=KIND_POSTER_SIZE)
-    sections = _analysis(sc, files)
+    sections, bands = _analysis(sc, files)
 
     looks = palette([s.color for s in sc.optimizers])
     runs_out = []
@@ -252,6 +267,9 @@ def produce(path: str, key: str) -> Bundle:
                     for k, v in spec.hyper.items()
                 ),
                 noise=float(spec.noise),
+                observed={name: _plain_observation(o) for name, o in seen[i].items()},
+                band=bands[i],
+                lr=float(spec.hyper["lr"]),
             )
         )
     return Bundle(
@@ -274,20 +292,37 @@ def produce(path: str, key: str) -> Bundle:
         frames=media.frame_count,
         size=tuple(media.size),
         analysis=sections,
+        fps=float(sc.render.fps),
+        frame_steps=tuple(int(t) for t in frame_steps(sc.steps, sc.render.frames)),
         files={role: data for role, data in files.items() if data is not None},
     )
 
 
-def _analysis(sc: Any, files: dict[str, bytes | None]) -> dict[str, Section]:
-    """The sweep and basin sections: charts into `files`, sentences read off their data."""
+def _plain_observation(o: Any) -> dict[str, Any]:
+    """An observation as JSON-ready data: its value and evidence as Python numbers and text."""
+
+    def plain(v: Any) -> Any:
+        if v is None or isinstance(v, bool | str):
+            return v
+        f = float(v)
+        return int(f) if f.is_integer() and abs(f) < 2**53 else f
+
+    return {"value": plain(o.value), **{k: plain(v) for k, v in o.evidence.items()}}
+
+
+def _analysis(sc: Any, files: dict[str, bytes | None]) -> tuple[dict, list]:
+    """The sweep and basin sections (charts into `files`, sentences read off their data), and
+    each optimizer's band of converging rates from the sweep."""
     from gallery.engine import analysis
     from gallery.media import charts
     from gallery.site import insights
 
     out: dict[str, Section] = {}
+    bands: list = [None] * len(sc.optimizers)
     a = sc.analysis
     if a.sweep:
         sweeps = analysis.sweep(sc)
+        bands = [s.converging_range() for s in sweeps]
         png, svg = charts.sweep_chart(sc, sweeps)
         files[figure_file("sweep", 0, "png")] = png
         files[figure_file("sweep", 0, "svg")] = svg
@@ -327,4 +362,4 @@ def _analysis(sc: Any, files: dict[str, bytes | None]) -> dict[str, Section]:
             "domain's width of it.",
         )
         out["basins"] = Section((figure,), tuple(sentences))
-    return out
+    return out, bands

@@ -273,6 +273,13 @@ def fill(
         parts = name.split(".")
         if len(parts) == 1 and parts[0] in SCENARIO_FIELDS:
             return scenario_field(sc, parts[0])
+        if parts[0] in ("minima", "saddles") and len(parts) == 2 and parts[1].isdigit():
+            pts, k = (sc.minima if parts[0] == "minima" else sc.saddles), int(parts[1])
+            if not 1 <= k <= pts.shape[0]:
+                raise FillError(
+                    f"{{{name}}} has no value: the file lists {pts.shape[0]} {parts[0]}"
+                )
+            return point(pts[k - 1])
         if parts[0] in refs and len(parts) > 1:
             run, rest = refs[parts[0]], parts[1:]
         else:
