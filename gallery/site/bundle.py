@@ -91,7 +91,7 @@ class RunPage:
     settings: tuple[Setting, ...]
     noise: float
     observed: Mapping[str, Mapping[str, Any]]  # observation -> {"value": ..., evidence...}
-    band: tuple[float, float] | None  # rates of the sweep that reach a minimum (None: none)
+    band: float | None  # decades of sweep rates that reach a minimum (one grid step per rate)
     lr: float | None  # the rate the animation uses
 
 
@@ -110,6 +110,8 @@ class Bundle:
     starts: int
     start0: str
     minima: tuple[str, ...]
+    unequal_minima: bool  # the known minima differ in depth (a shallow valley can trap a run)
+    saddles: tuple[str, ...]
     tolerance: str
     intro: str | None  # Markdown
     runs: tuple[RunPage, ...]
@@ -130,11 +132,10 @@ class Bundle:
         return role in self.files
 
     def time_of(self, step: int) -> float:
-        """Seconds into the animation at which it first shows `step` (or the last frame)."""
-        for i, shown in enumerate(self.frame_steps):
-            if shown >= step:
-                return round(i / self.fps, 2)
-        return round((len(self.frame_steps) - 1) / self.fps, 2)
+        """A time (s) in the middle of the first frame that shows `step` (or of the last frame)."""
+        i = next((i for i, shown in enumerate(self.frame_steps) if shown >= step), None)
+        i = len(self.frame_steps) - 1 if i is None else i
+        return round((i + 0.5) / self.fps, 2)
 
     def to_json(self) -> bytes:
         """The bundle without its files, as stable JSON."""
@@ -153,7 +154,6 @@ class Bundle:
                     "authored": tuple(r["authored"]),
                     "sentences": tuple(r["sentences"]),
                     "settings": tuple(Setting(**s) for s in r["settings"]),
-                    "band": tuple(r["band"]) if r["band"] is not None else None,
                 }
             )
             for r in d.pop("runs")
@@ -170,6 +170,7 @@ class Bundle:
             **{
                 **d,
                 "minima": tuple(d["minima"]),
+                "saddles": tuple(d["saddles"]),
                 "notes": tuple(d["notes"]),
                 "size": tuple(d["size"]),
                 "frame_steps": tuple(d["frame_steps"]),
@@ -187,46 +188,58 @@ KIND_POSTER_SIZE = (480, 270)
 
 
 def produce(path: str, key: str) -> Bundle:
-    """Load, simulate, check, draw and describe one scenario (the render worker's job).
+    """Load, check, describe and draw one scenario (the render worker's job).
 
     Raises `ScenarioError` when a claim of the file's commentary does not hold, before anything
     is drawn.
     """
+    from gallery.engine.analysis import tune
+    from gallery.engine.scenario import load
+
+    sc = tune(load(path))
+    described = describe(sc, key)
+    return draw(sc, described)
+
+
+@dataclass(frozen=True)
+class Described:
+    """A bundle before its pictures are drawn, with the runs and sweeps the pictures need."""
+
+    bundle: Bundle
+    traj: Any
+    sweeps: Any
+
+
+def describe(sc: Any, key: str) -> Described:
+    """Everything a scenario's pages say, without drawing: runs, checks, sentences, sweeps.
+
+    `sc` has its tuned rates resolved. The basin maps are left to `draw` (their sentences come
+    with their picture).
+    """
     import re
 
-    from gallery.engine import analysis as engine_analysis
-    from gallery.engine import optim
+    import numpy as np
+
+    from gallery.engine import analysis, optim
     from gallery.engine.metrics import measure
-    from gallery.engine.scenario import load
-    from gallery.engine.simulate import Trajectories, trace_csv
     from gallery.engine.text import num, point, value
     from gallery.media.frames import frame_steps
-    from gallery.media.render import poster, render
     from gallery.media.style import palette
-    from gallery.site import mathsvg, prose
+    from gallery.site import insights, prose
 
-    sc = engine_analysis.tune(load(path))
     reviewed = prose.review(sc, keep_extras=sc.render.arrows)
     traj, seen = reviewed.traj, reviewed.seen
     tol = sc.analysis.tolerance
     metrics = measure(traj)
-    media = render(traj, ("gif", "mp4", "png"))
-    files: dict[str, bytes | None] = {
-        MP4: media.mp4,
-        GIF: media.gif,
-        POSTER: media.png,
-        THUMB: media.thumb,
-        CSV: trace_csv(traj).encode("utf-8"),
-        TOML: sc.source.encode("utf-8"),
-    }
-    try:
-        files[FORMULA] = mathsvg.latex_svg(sc.function.latex)
-    except mathsvg.MathError:
-        files[FORMULA] = None
-    for kind in sorted({s.kind for s in sc.optimizers}):
-        runs = tuple(r for r in traj.runs if r.spec.kind == kind)
-        files[kind_poster(kind)] = poster(Trajectories(sc, runs), size=KIND_POSTER_SIZE)
-    sections, bands = _analysis(sc, files)
+    sections: dict[str, Section] = {}
+    sweeps = analysis.sweep(sc) if sc.analysis.sweep else None
+    widths: list[float | None] = [None] * len(sc.optimizers)
+    if sweeps is not None:
+        sections["sweep"] = _sweep_section(sc, insights.sweep_sentences(sc, sweeps))
+        step = sc.analysis.sweep_decades / max(sc.analysis.sweep_points - 1, 1)
+        for i, sw in enumerate(sweeps):
+            band = sw.converging_range()
+            widths[i] = None if band is None else float(np.log10(band[1] / band[0]) + step)
 
     looks = palette([s.color for s in sc.optimizers])
     runs_out = []
@@ -268,11 +281,12 @@ def produce(path: str, key: str) -> Bundle:
                 ),
                 noise=float(spec.noise),
                 observed={name: _plain_observation(o) for name, o in seen[i].items()},
-                band=bands[i],
+                band=widths[i],
                 lr=float(spec.hyper["lr"]),
             )
         )
-    return Bundle(
+    steps = frame_steps(sc.steps, sc.render.frames)
+    bundle = Bundle(
         slug=sc.slug,
         key=key,
         title=sc.title,
@@ -284,16 +298,64 @@ def produce(path: str, key: str) -> Bundle:
         starts=int(sc.starts.shape[0]),
         start0=point(sc.starts[0]),
         minima=tuple(point(p) for p in sc.minima),
+        unequal_minima=bool(
+            sc.minima.shape[0] > 1 and np.ptp(sc.function.value(sc.minima)) > sc.analysis.tolerance
+        ),
+        saddles=tuple(point(p) for p in sc.saddles),
         tolerance=num(tol),
         intro=reviewed.intro,
         runs=tuple(runs_out),
         alt=prose.alt_text(sc, [s.short for s in sc.optimizers], seen),
+        notes=(),
+        frames=len(steps),
+        size=(sc.render.width, sc.render.height),
+        analysis=sections,
+        fps=float(sc.render.fps),
+        frame_steps=tuple(int(t) for t in steps),
+    )
+    return Described(bundle, traj, sweeps)
+
+
+def draw(sc: Any, d: Described) -> Bundle:
+    """The described bundle with its files: animation, posters, CSV, charts, basin maps."""
+    from gallery.engine import analysis
+    from gallery.engine.simulate import Trajectories, trace_csv
+    from gallery.media import charts
+    from gallery.media.render import poster, render
+    from gallery.site import insights, mathsvg
+
+    traj = d.traj
+    media = render(traj, ("gif", "mp4", "png"))
+    files: dict[str, bytes | None] = {
+        MP4: media.mp4,
+        GIF: media.gif,
+        POSTER: media.png,
+        THUMB: media.thumb,
+        CSV: trace_csv(traj).encode("utf-8"),
+        TOML: sc.source.encode("utf-8"),
+    }
+    try:
+        files[FORMULA] = mathsvg.latex_svg(sc.function.latex)
+    except mathsvg.MathError:
+        files[FORMULA] = None
+    for kind in sorted({s.kind for s in sc.optimizers}):
+        runs = tuple(r for r in traj.runs if r.spec.kind == kind)
+        files[kind_poster(kind)] = poster(Trajectories(sc, runs), size=KIND_POSTER_SIZE)
+    sections = dict(d.bundle.analysis)
+    if d.sweeps is not None:
+        png, svg = charts.sweep_chart(sc, d.sweeps)
+        files[figure_file("sweep", 0, "png")] = png
+        files[figure_file("sweep", 0, "svg")] = svg
+    if sc.analysis.basins:
+        basins = analysis.basins(sc)
+        files[figure_file("basins", 0, "png")] = charts.basin_chart(sc, basins)
+        sections["basins"] = _basin_section(sc, insights.basin_sentences(sc, basins))
+    return replace(
+        d.bundle,
         notes=tuple(media.notes),
         frames=media.frame_count,
         size=tuple(media.size),
         analysis=sections,
-        fps=float(sc.render.fps),
-        frame_steps=tuple(int(t) for t in frame_steps(sc.steps, sc.render.frames)),
         files={role: data for role, data in files.items() if data is not None},
     )
 
@@ -310,56 +372,41 @@ def _plain_observation(o: Any) -> dict[str, Any]:
     return {"value": plain(o.value), **{k: plain(v) for k, v in o.evidence.items()}}
 
 
-def _analysis(sc: Any, files: dict[str, bytes | None]) -> tuple[dict, list]:
-    """The sweep and basin sections (charts into `files`, sentences read off their data), and
-    each optimizer's band of converging rates from the sweep."""
-    from gallery.engine import analysis
-    from gallery.media import charts
-    from gallery.site import insights
+def _sweep_section(sc: Any, sentences: list[str]) -> Section:
+    from gallery.engine.analysis import TUNED_CRITERION
+    from gallery.engine.text import num
 
-    out: dict[str, Section] = {}
-    bands: list = [None] * len(sc.optimizers)
     a = sc.analysis
-    if a.sweep:
-        sweeps = analysis.sweep(sc)
-        bands = [s.converging_range() for s in sweeps]
-        png, svg = charts.sweep_chart(sc, sweeps)
-        files[figure_file("sweep", 0, "png")] = png
-        files[figure_file("sweep", 0, "svg")] = svg
-        sentences = insights.sweep_sentences(sc, sweeps)
-        what = (
-            "the gap to the minimum after the run and the steps needed to get within "
-            f"{a.tolerance:g} of it"
-            if sc.minima.shape[0]
-            else "f after the run"
-        )
-        figure = Figure(
-            svg=figure_file("sweep", 0, "svg"),
-            png=figure_file("sweep", 0, "png"),
-            alt=f"Learning-rate sweep: {what}, against the learning rate on a log axis, one line "
-            "per optimizer. " + " ".join(sentences),
-            caption=f"{a.sweep_points} learning rates over {a.sweep_decades:g} decades around each "
-            "optimizer's rate, every start point at once. A marker shows the rate used in the "
-            "animation; crosses along the top mark rates that diverged.",
-        )
-        tuned = any(s.tuned is not None for s in sc.optimizers)
-        out["sweep"] = Section(
-            (figure,), tuple(sentences), analysis.TUNED_CRITERION if tuned else None
-        )
-    if a.basins:
-        basins = analysis.basins(sc)
-        files[figure_file("basins", 0, "png")] = charts.basin_chart(sc, basins)
-        sentences = insights.basin_sentences(sc, basins)
-        g = a.basin_grid
-        figure = Figure(
-            svg=None,
-            png=figure_file("basins", 0, "png"),
-            alt=f"Basin maps: a {g} by {g} grid of start points per optimizer, each coloured by "
-            "the known minimum its run reached, or marked diverged or not converged. "
-            + " ".join(sentences),
-            caption=f"{g}×{g} start points over the whole domain, {a.basin_steps or sc.steps} "
-            "steps each; a start counts as reaching a minimum when it ends within 2 % of the "
-            "domain's width of it.",
-        )
-        out["basins"] = Section((figure,), tuple(sentences))
-    return out, bands
+    what = (
+        f"the gap to the minimum after the run and the steps needed to get within "
+        f"{num(a.tolerance)} of it"
+        if sc.minima.shape[0]
+        else "f after the run"
+    )
+    figure = Figure(
+        svg=figure_file("sweep", 0, "svg"),
+        png=figure_file("sweep", 0, "png"),
+        alt=f"Learning-rate sweep: {what}, against the learning rate on a log axis, one line "
+        "per optimizer. " + " ".join(sentences),
+        caption=f"{a.sweep_points} learning rates over {num(a.sweep_decades)} decades around each "
+        "optimizer's rate, every start point at once. A marker shows the rate used in the "
+        "animation; crosses along the top mark rates that diverged.",
+    )
+    tuned = any(s.tuned is not None for s in sc.optimizers)
+    return Section((figure,), tuple(sentences), TUNED_CRITERION if tuned else None)
+
+
+def _basin_section(sc: Any, sentences: list[str]) -> Section:
+    a = sc.analysis
+    g = a.basin_grid
+    figure = Figure(
+        svg=None,
+        png=figure_file("basins", 0, "png"),
+        alt=f"Basin maps: a {g} by {g} grid of start points per optimizer, each coloured by "
+        "the known minimum its run reached, or marked diverged or not converged. "
+        + " ".join(sentences),
+        caption=f"{g}×{g} start points over the whole domain, {a.basin_steps or sc.steps} "
+        "steps each; a start counts as reaching a minimum when it ends within 2 % of the "
+        "domain's width of it.",
+    )
+    return Section((figure,), tuple(sentences))

@@ -21,6 +21,7 @@ import gallery
 from gallery.engine import optim
 from gallery.engine.text import num, value
 from gallery.site import bundle as B
+from gallery.site import verdicts
 from gallery.site.bundle import Bundle
 
 TEMPLATES = Path(gallery.__file__).resolve().parent.parent / "templates"
@@ -246,13 +247,30 @@ def optimizer_context(name: str, bundles: Sequence[Bundle], typeset: Typesetter)
                 + ".",
             }
         )
+    found = verdicts.items(name, bundles)
+    angles = [
+        {"key": key, "title": title, "items": [i for i in found if i.angle == key]}
+        for key, title in verdicts.ANGLES
+    ]
     return {
         "kind": kind,
+        "angles": [a for a in angles if a["items"]],
+        "claims": verdicts.common_claims(name, bundles),
         "rule": rule,
         "legend": legend,
         "defaults": [{"name": k, "value": value(v)} for k, v in kind.defaults.items()],
         "multiples": multiples,
     }
+
+
+def compare_context(bundles: Sequence[Bundle]) -> dict[str, Any]:
+    """The comparison table: every optimizer kind used (rows) against every scenario (columns)."""
+    kinds = [k for k in optim.KINDS if any(r.kind == k for b in bundles for r in b.runs)]
+    rows = []
+    for k in kinds:
+        cells = [verdicts.cell(b, k) for b in bundles]
+        rows.append({"kind": optim.KINDS[k], "cells": cells})
+    return {"scenarios": bundles, "rows": rows}
 
 
 def environment(templates: Path = TEMPLATES) -> Environment:
@@ -315,6 +333,10 @@ def render_site(
         ctx = optimizer_context(k, bundles, typeset)
         page = env.get_template("optimizer.html").render(root="../", **common, **ctx)
         files[f"optimizers/{k}.html"] = page.encode("utf-8")
+    compare = compare_context(bundles)
+    files["compare.html"] = (
+        env.get_template("compare.html").render(root="", **common, **compare).encode()
+    )
     index = env.get_template("index.html").render(root="", cards=cards, **common)
     files["index.html"] = index.encode("utf-8")
     for name in STATIC:

@@ -65,11 +65,11 @@ def _chromium() -> str:
     pytest.skip(f"{CHROMIUM} not installed (install Debian's chromium package)")
 
 
-def probe(page: Path, tmp: Path) -> dict:
+def probe(page: Path, tmp: Path, script: str = PROBE, fragment: str = "") -> dict:
     """Load a probed copy of `page` (next to the original) and return the probe's findings."""
     copy = page.with_name(f"probe-{page.name}")
     html = page.read_text(encoding="utf-8")
-    copy.write_text(html.replace("<head>", "<head>\n" + PROBE, 1), encoding="utf-8")
+    copy.write_text(html.replace("<head>", "<head>\n" + script, 1), encoding="utf-8")
     try:
         proc = subprocess.run(
             [
@@ -87,7 +87,7 @@ def probe(page: Path, tmp: Path) -> dict:
                 "--window-size=1280,2000",
                 "--virtual-time-budget=8000",
                 "--dump-dom",
-                copy.as_uri(),
+                copy.as_uri() + fragment,
             ],
             capture_output=True,
             text=True,
@@ -117,3 +117,56 @@ def test_page_loads_cleanly(site: Path, page: str, tmp_path: Path):
         assert video["src"].endswith(".mp4")
         assert video["canPlay"] in ("maybe", "probably")
         assert video["error"] is None and video["ready"] >= 1, video
+
+
+#: Click the first scenario's column heading twice; report the column's sort keys each time.
+SORT_PROBE = """<script>
+window.addEventListener("load", function () {
+  var table = document.getElementById("compare");
+  var keys = function () {
+    return Array.prototype.map.call(table.tBodies[0].rows, function (r) {
+      return Number(r.cells[1].getAttribute("data-sort")); });
+  };
+  var before = keys();
+  var button = table.querySelector('thead button[data-col="1"]');
+  button.click();
+  var up = keys();
+  button.click();
+  var down = keys();
+  var out = document.createElement("pre");
+  out.id = "probe-result";
+  out.textContent = JSON.stringify({before: before, up: up, down: down,
+                                    state: button.getAttribute("aria-sort")});
+  document.body.appendChild(out);
+});
+</script>"""
+
+#: Report where the animation stands once the page has handled its #t= link.
+SEEK_PROBE = """<script>
+window.addEventListener("load", function () {
+  var video = document.querySelector("figure.animation video");
+  var started = Date.now();
+  (function poll() {
+    if ((video.readyState < 1 || video.currentTime === 0) && Date.now() - started < 4000) {
+      setTimeout(poll, 50); return;
+    }
+    var out = document.createElement("pre");
+    out.id = "probe-result";
+    out.textContent = JSON.stringify({time: video.currentTime, duration: video.duration});
+    document.body.appendChild(out);
+  })();
+});
+</script>"""
+
+
+def test_comparison_table_sorts_by_a_column(site: Path, tmp_path: Path):
+    result = probe(site / "compare.html", tmp_path, SORT_PROBE)
+    assert sorted(result["before"]) == result["up"] and result["up"] == result["down"][::-1]
+    assert result["state"] == "descending"
+    assert result["up"] != result["before"] or result["before"] == sorted(result["before"])
+
+
+def test_a_time_link_seeks_the_animation(site: Path, tmp_path: Path):
+    result = probe(site / "scenarios" / "cliff.html", tmp_path, SEEK_PROBE, "#t=0.5")
+    assert result["duration"] > 0.5
+    assert abs(result["time"] - 0.5) < 0.05, result

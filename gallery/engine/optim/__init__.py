@@ -56,7 +56,7 @@ from gallery.engine.optim.optimizers import (
     rmsprop,
     sgd,
 )
-from gallery.engine.optim.registry import KINDS, Kind, build, optimizer, validate
+from gallery.engine.optim.registry import KINDS, Kind, build, optimizer, state_vectors, validate
 
 __all__ = [
     "KINDS",
@@ -108,6 +108,7 @@ __all__ = [
     "scale_by_rms",
     "sgd",
     "trace",
+    "state_vectors",
     "validate",
     "velocity",
 ]

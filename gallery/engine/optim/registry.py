@@ -132,3 +132,35 @@ def validate(kind: str, hyper: Mapping[str, Any]) -> list[tuple[str, str]]:
     if nesterov and (full["momentum"] <= 0 or full["dampening"] != 0):
         errors.append(("nesterov", "requires momentum > 0 and dampening = 0"))
     return errors
+
+
+def state_vectors(kind: str) -> int:
+    """How many vectors the size of the parameters the optimizer keeps between steps.
+
+    Measured, not declared: the rule runs three steps at its defaults on fixed gradients, and
+    every array of its state that changed from its starting value counts (AMSGrad's running
+    maximum counts, Adam's unused one does not).
+    """
+    import numpy as np
+
+    spec = KINDS[kind]
+    params = np.array([[0.3, -0.7]])
+    hessian = (
+        (lambda p: np.broadcast_to(np.eye(2), (p.shape[0], 2, 2))) if spec.needs_hessian else None
+    )
+    tx = build(kind, {}, hessian=hessian)
+    start = tx.init(params)
+    state = start
+    for g in ([[1.0, -2.0]], [[0.5, 3.0]], [[-1.5, 0.25]]):
+        _, state = tx.update(np.array(g), state, params)
+
+    def arrays(s) -> list:
+        if isinstance(s, np.ndarray):
+            return [s] if s.shape == params.shape else []
+        if isinstance(s, tuple):
+            return [a for part in s for a in arrays(part)]
+        return []
+
+    return sum(
+        1 for a, b in zip(arrays(start), arrays(state), strict=True) if not np.array_equal(a, b)
+    )
