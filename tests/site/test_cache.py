@@ -14,7 +14,8 @@ from gallery.site.bundle import GIF, Bundle
 def _bundle(slug: str, key: str, gif: bytes) -> Bundle:
     return Bundle(
         slug=slug, key=key, title="T", summary="", order=1, source="s", formula="x", steps=1,
-        starts=1, start0="(0, 0)", minima=(), tolerance="0.001", intro=None, runs=(), alt="a",
+        starts=1, start0="(0, 0)", minima=(), unequal_minima=False, saddles=(),
+        tolerance="0.001", intro=None, runs=(), alt="a",
         notes=(), frames=2, size=(2, 2), analysis={}, fps=15.0, frame_steps=(0, 1),
         files={GIF: gif},
     )  # fmt: skip
