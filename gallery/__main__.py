@@ -44,7 +44,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             sc = _load(path)
-            review(sc)
+            reviewed = review(sc)
         except ScenarioError as exc:
             bad += 1
             for line in str(exc).splitlines():
@@ -56,6 +56,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"{sc.starts.shape[0]} start{'s' if sc.starts.shape[0] != 1 else ''}, "
             f"{claims} claim{'s' if claims != 1 else ''} checked)"
         )
+        for note in reviewed.notes:
+            print(f"note {path}: {note}")
     return EXIT_INVALID if bad else 0
 
 

@@ -97,51 +97,84 @@ def _f_star(scenario: Scenario) -> float | None:
     return float(np.min(scenario.function.value(scenario.minima)))
 
 
+#: Points (steps + 1 per row) simulated at once by a sweep or a basin map: about 70 MB of
+#: positions and values, however many rates or starts the file asks for.
+CHUNK_POINTS = 2_000_000
+
+
+def _chunks(rows: int, steps: int):
+    """Row slices of at most CHUNK_POINTS points each."""
+    size = max(1, CHUNK_POINTS // (steps + 1))
+    for lo in range(0, rows, size):
+        yield slice(lo, min(rows, lo + size))
+
+
 def sweep_lrs(
     scenario: Scenario,
     spec: OptimizerSpec,
     lrs: np.ndarray,
     steps: int | None = None,
 ) -> Sweep:
-    """Run one optimizer for every lr in `lrs` and every start at once (lr as a (K*N, 1) array)."""
+    """Run one optimizer for every lr in `lrs` and every start (lr as a (K*N, 1) array).
+
+    The K*N rows run in chunks of bounded memory; each chunk is reduced to what the sweep keeps
+    (first step within the tolerance, final f, diverged) before the next one runs.
+    """
     steps = steps or scenario.steps
     tol = scenario.analysis.tolerance
     n = scenario.starts.shape[0]
     k = lrs.shape[0]
     starts = np.tile(scenario.starts, (k, 1))  # (K*N, 2): all starts for lr 0, then lr 1, ...
     lr_col = np.repeat(lrs, n)[:, None]
-    hyper = {**spec.hyper, "lr": lr_col}
-    r = run(
-        scenario.function,
-        spec.kind,
-        hyper,
-        starts,
-        steps,
-        noise=spec.noise,
-        seed=spec.seed,
-        noise_index=np.tile(np.arange(n), k),
-    )
-    f = r.f.reshape(steps + 1, k, n)
-    diverged = (r.diverged_at >= 0).reshape(k, n)
+    noise_index = np.tile(np.arange(n), k)
     f_star = _f_star(scenario)
+
+    def chunk_runs():
+        for rows in _chunks(k * n, steps):
+            yield (
+                rows,
+                run(
+                    scenario.function,
+                    spec.kind,
+                    {**spec.hyper, "lr": lr_col[rows]},
+                    starts[rows],
+                    steps,
+                    noise=spec.noise,
+                    seed=spec.seed,
+                    noise_index=noise_index[rows],
+                    streams=n,
+                ),
+            )
+
+    final = np.full(k * n, np.nan)
+    first = np.full(k * n, np.nan)
+    diverged = np.zeros(k * n, dtype=bool)
+    f_ref = f_star
+    if f_ref is None:  # without a known minimum: the lowest f any rate reached (a first pass)
+        lowest = [np.nanmin(r.f) for _, r in chunk_runs() if np.isfinite(r.f).any()]
+        f_ref = float(min(lowest)) if lowest else 0.0
     with np.errstate(invalid="ignore"):
-        f_ref = f_star if f_star is not None else float(np.nanmin(f)) if np.isfinite(f).any() else 0
-        if f_star is not None:  # near a known minimum in position: passing f*'s level is not enough
-            xy = r.xy.reshape(steps + 1, k, n, 1, 2)
-            dist = np.sqrt(((xy - scenario.minima) ** 2).sum(-1)).min(axis=-1)
-            within = dist < tol  # (T, K, N), NaN compares False
-        else:
-            within = np.abs(f - f_ref) < tol
-        hit = within.any(axis=0)
-        first = np.where(hit, within.argmax(axis=0), np.nan).astype(float)
-        steps_to = np.where(hit.all(axis=1), np.median(first, axis=1), np.nan)
-        final = np.where(diverged.any(axis=1), np.nan, np.median(f[-1], axis=1))
+        for rows, r in chunk_runs():
+            if f_star is not None:  # near a known minimum in position: f's level is not enough
+                xy = r.xy[:, :, None, :]
+                within = np.sqrt(((xy - scenario.minima) ** 2).sum(-1)).min(axis=-1) < tol
+            else:
+                within = np.abs(r.f - f_ref) < tol
+            hit = within.any(axis=0)
+            first[rows] = np.where(hit, within.argmax(axis=0), np.nan)
+            final[rows] = r.f[-1]
+            diverged[rows] = r.diverged_at >= 0
+    first, final = first.reshape(k, n), final.reshape(k, n)
+    diverged = diverged.reshape(k, n)
+    with np.errstate(invalid="ignore"):
+        steps_to = np.where(np.isfinite(first).all(axis=1), np.median(first, axis=1), np.nan)
+        final_f = np.where(diverged.any(axis=1), np.nan, np.median(final, axis=1))
     chosen = spec.hyper["lr"]
     return Sweep(
         label=spec.label,
         kind=spec.kind,
         lrs=lrs,
-        final_f=final,
+        final_f=final_f,
         steps_to_tol=steps_to,
         diverged=diverged.mean(axis=1),
         f_ref=float(f_ref),
@@ -219,7 +252,10 @@ def tune(scenario: Scenario) -> Scenario:
 
 
 def basins(scenario: Scenario) -> tuple[Basins, ...]:
-    """Run every optimizer from a grid of starts over the domain; label each by where it ends."""
+    """Run every optimizer from a grid of starts over the domain; label each by where it ends.
+
+    The starts run in chunks of bounded memory; only where each one ends is kept.
+    """
     a = scenario.analysis
     g = a.basin_grid
     (x0, x1), (y0, y1) = scenario.domain
@@ -229,28 +265,35 @@ def basins(scenario: Scenario) -> tuple[Basins, ...]:
     steps = a.basin_steps or scenario.steps
     radius = 0.02 * min(x1 - x0, y1 - y0)
     minima = scenario.minima
+    f_star = float(np.min(scenario.function.value(minima))) if minima.shape[0] else None
+    rows = np.arange(starts.shape[0])
     out = []
     for spec in scenario.optimizers:
-        r = run(
-            scenario.function,
-            spec.kind,
-            spec.hyper,
-            starts,
-            steps,
-            noise=spec.noise,
-            seed=spec.seed,
-        )
+        end = np.empty_like(starts)
+        f_end = np.empty(starts.shape[0])
+        diverged = np.zeros(starts.shape[0], dtype=bool)
+        for part in _chunks(starts.shape[0], steps):
+            r = run(
+                scenario.function,
+                spec.kind,
+                spec.hyper,
+                starts[part],
+                steps,
+                noise=spec.noise,
+                seed=spec.seed,
+                noise_index=rows[part],
+                streams=starts.shape[0],
+            )
+            end[part], f_end[part], diverged[part] = r.xy[-1], r.f[-1], r.diverged_at >= 0
         labels = np.full(starts.shape[0], NOT_CONVERGED, dtype=np.int64)
-        end = r.xy[-1]
         if minima.shape[0]:
             d = np.sqrt(((end[:, None, :] - minima[None]) ** 2).sum(-1))
             near = d.argmin(axis=1)
             reached = np.isfinite(d).all(axis=1) & (d.min(axis=1, initial=np.inf) < radius)
             labels[reached] = near[reached]
-            f_star = float(np.min(scenario.function.value(minima)))
             with np.errstate(invalid="ignore"):
-                below = ~reached & (r.f[-1] < f_star - a.tolerance)
+                below = ~reached & (f_end < f_star - a.tolerance)
             labels[below] = FELL_BELOW
-        labels[r.diverged_at >= 0] = DIVERGED
+        labels[diverged] = DIVERGED
         out.append(Basins(spec.label, spec.kind, xs, ys, labels.reshape(g, g), radius))
     return tuple(out)

@@ -368,7 +368,18 @@ class _Builder:
             raise FormulaError(f"{name}() takes exactly 1 argument ({len(node.args)} given)")
         symbolic, numeric = FUNCTIONS[canonical]
         expr, value = self.build(node.args[0], depth + 1)
-        return symbolic(expr), _num(numeric, value)
+        result = _num(numeric, value)
+        if (
+            value is not None
+            and result is not None
+            and math.isinf(result)
+            or (result is not None and abs(result) > MAX_LITERAL)
+        ):  # caught here, before sympy tries to evaluate a tower like exp(exp(exp(15)))
+            raise FormulaError(
+                f"'{self.source.segment(node)}' is too large a number (about {result:.3g}; "
+                f"limit {MAX_LITERAL:g})"
+            )
+        return symbolic(expr), result
 
     def name(self, node: ast.Name) -> tuple[sympy.Expr, float | None]:
         if node.id in NAMES:

@@ -18,6 +18,7 @@ import numpy as np
 
 from gallery.engine import optim, schema
 from gallery.engine.claims import Claim, ClaimSyntaxError, parse_claim, placeholders, typed_numbers
+from gallery.engine.files import read_file
 from gallery.engine.formula import Formula
 from gallery.engine.observe import NAMES as OBSERVATIONS
 from gallery.engine.schema import BAD, Collector, ScenarioError
@@ -26,8 +27,6 @@ from gallery.engine.text import did_you_mean, num, show, slugify, value
 __all__ = [
     "Scenario", "OptimizerSpec", "Paragraph", "View", "Render", "Analysis", "ScenarioError", "load"
 ]  # fmt: skip
-
-MAX_FILE_BYTES = 256_000
 
 
 @dataclass(frozen=True)
@@ -129,17 +128,10 @@ class Scenario:
 
 def load(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario file."""
-    p = Path(path)
     name = str(path)
     try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise ScenarioError(name, [("", f"cannot read file: {exc.strerror or exc}")]) from None
-    if size > MAX_FILE_BYTES:
-        raise ScenarioError(name, [("", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")])
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_file(path).decode("utf-8-sig")  # a byte-order mark is not part of the TOML
+    except UnicodeDecodeError as exc:
         raise ScenarioError(name, [("", f"cannot read file as UTF-8 text: {exc}")]) from None
     return loads(text, name)
 
@@ -147,9 +139,11 @@ def load(path: str | os.PathLike[str]) -> Scenario:
 def loads(text: str, path: str = "<scenario>") -> Scenario:
     """Validate scenario TOML text; `path` names the file in messages and gives the slug."""
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(path, [("", f"TOML syntax error: {exc}")]) from None
+    except RecursionError:
+        raise ScenarioError(path, [("", "TOML nested too deeply")]) from None
     if not data:
         required = ", ".join(k.name for k in schema.TOP if k.required)
         raise ScenarioError(path, [("", f"the file is empty; required keys: {required}")])
@@ -167,6 +161,8 @@ def loads(text: str, path: str = "<scenario>") -> Scenario:
     starts = _starts(c, top)
     optimizers = _optimizers(c, top["optimizer"], top["noise"], top["seed"])
     commentary = _commentary(c, top["commentary"], optimizers)
+    c.raise_if_any()
+    _budgets(c, top["steps"], starts.shape[0], optimizers, render, analysis)
     c.raise_if_any()
     return Scenario(
         path=path,
@@ -187,6 +183,66 @@ def loads(text: str, path: str = "<scenario>") -> Scenario:
         analysis=analysis,
         order=top["order"],
     )
+
+
+#: Work one scenario may ask for, so that whatever `check` accepts, `build` builds in bounded time
+#: and memory (about 1.5 GB per render worker at the most; see the README).
+BUDGET = {
+    "paths": 2e7,  # points kept for the animation: optimizers x starts x (steps + 1) (x3: arrows)
+    "sweep": 2e8,  # point-steps of the learning-rate sweep: optimizers x rates x starts x steps
+    "tuning": 2e8,  # point-steps spent choosing tuned rates (48 rates or more per tuned optimizer)
+    "basins": 2e8,  # point-steps of the basin maps: optimizers x grid^2 x basin steps
+    "pixels": 4e8,  # frames x width x height: the GIF holds one byte per pixel of every frame
+}
+
+
+def _budgets(
+    c: Collector, steps: int, starts: int, optimizers: tuple, render: Render, a: Analysis
+) -> None:
+    """Report every kind of work over its budget, with the key to lower and to what."""
+    k = len(optimizers)
+    copies = 3 if render.arrows else 1  # arrows keep the gradient and the velocity too
+    paths = k * starts * (steps + 1) * copies
+    if paths > BUDGET["paths"]:
+        fewer = max(int(BUDGET["paths"] / (k * starts * copies)) - 1, 0)
+        what = f"{k} optimizers x {starts} starts x {steps + 1} points x {copies}"
+        c.err("steps", _over("the animation keeps", what, paths, "paths", "points") +
+              f"lower steps to {fewer} or use fewer starts")  # fmt: skip
+    if a.sweep:
+        work = k * a.sweep_points * starts * steps
+        if work > BUDGET["sweep"]:
+            most = int(BUDGET["sweep"] / (k * starts * steps))
+            what = f"{k} optimizers x {a.sweep_points} rates x {starts} starts x {steps} steps"
+            c.err("analysis.sweep_points", _over("the sweep runs", what, work, "sweep") +
+                  f"lower sweep_points to {most}, or set sweep = false")  # fmt: skip
+    tuned = sum(1 for o in optimizers if o.given.get("lr") == "tuned")
+    rates = max(a.sweep_points, 48)
+    work = tuned * rates * starts * steps
+    if work > BUDGET["tuning"]:
+        most = int(BUDGET["tuning"] / (tuned * rates * starts))
+        what = f"{tuned} tuned x {rates} rates x {starts} starts x {steps} steps"
+        c.err("steps", _over("tuning runs", what, work, "tuning") +
+              f"lower steps to {most}, or tune fewer optimizers")  # fmt: skip
+    if a.basins:
+        b_steps = a.basin_steps or steps
+        work = k * a.basin_grid**2 * b_steps
+        if work > BUDGET["basins"]:
+            grid = int((BUDGET["basins"] / (k * b_steps)) ** 0.5)
+            most = int(BUDGET["basins"] / (k * a.basin_grid**2))
+            what = f"{k} optimizers x {a.basin_grid}² starts x {b_steps} steps"
+            c.err("analysis.basins", _over("the basin maps run", what, work, "basins") +
+                  f"lower basin_steps to {most} or basin_grid to {grid}")  # fmt: skip
+    frames = render.frames or min(steps + 1, 151)
+    pixels = frames * render.width * render.height
+    if pixels > BUDGET["pixels"]:
+        most = int(BUDGET["pixels"] / (render.width * render.height))
+        what = f"{frames} frames of {render.width}x{render.height}"
+        c.err("render.frames", _over("the animation has", what, pixels, "pixels", "pixels") +
+              f"lower frames to {most}, or width and height")  # fmt: skip
+
+
+def _over(doing: str, what: str, amount: float, budget: str, unit: str = "point-steps") -> str:
+    return f"{doing} {what} = {num(amount, 3)} {unit}; at most {num(BUDGET[budget])}: "
 
 
 def _section(c: Collector, where: str, table: Any, keys) -> dict[str, Any]:
@@ -312,6 +368,8 @@ def _default_labels(raw: list[tuple]) -> list[str]:
     return labels
 
 
+_IMAGE = re.compile(r"!\[[^\]]*\]\s*[(\[]")
+
 #: Placeholders about the scenario as a whole (they need no run).
 SCENARIO_FIELDS = {
     "steps": "steps per run",
@@ -392,6 +450,12 @@ def _commentary(
             problem = _placeholder_problem(name, refs, bool(runs), optimizers)
             if problem:
                 c.err(where, problem)
+        if _IMAGE.search(text):
+            c.err(
+                where,
+                "images are not allowed in commentary: the pages load nothing from elsewhere; "
+                "link to it instead, [text](address)",
+            )
         typed = typed_numbers(text)
         if typed:
             c.err(

@@ -126,36 +126,48 @@ class Text(Option):
         return f"text, at most {self.most} characters"
 
 
+#: Largest coordinate a file may give: far beyond any view, far below float64's overflow.
+MAX_COORD = 1e6
+
+
 @dataclass(frozen=True)
 class Point(Option):
-    """Two finite numbers [x, y]."""
+    """Two finite numbers [x, y], each within ±`bound`."""
+
+    bound: float = MAX_COORD
 
     def check(self, v: Any) -> tuple[float, float]:
         if not isinstance(v, list) or len(v) != 2 or not all(_is_number(c) for c in v):
             raise Invalid(f"must be a point [x, y] of two numbers, got {show(v)}")
         if not all(math.isfinite(c) for c in v):
             raise Invalid(f"must be finite, got {show(v)}")
+        if any(abs(c) > self.bound for c in v):
+            raise Invalid(f"must be within ±{num(self.bound)}, got {show(v)}")
         return float(v[0]), float(v[1])
 
     def allowed(self) -> str:
-        return "[x, y]"
+        return f"[x, y], each within ±{num(self.bound)}"
 
 
 @dataclass(frozen=True)
 class Interval(Option):
-    """Two finite numbers [min, max] with min < max."""
+    """Two finite numbers [min, max] with min < max, each within ±`bound`."""
+
+    bound: float = MAX_COORD
 
     def check(self, v: Any) -> tuple[float, float]:
         try:
-            lo, hi = Point().check(v)
+            lo, hi = Point(self.bound).check(v)
         except Invalid:
-            raise Invalid(f"must be [min, max], two finite numbers, got {show(v)}") from None
+            raise Invalid(
+                f"must be [min, max], two numbers within ±{num(self.bound)}, got {show(v)}"
+            ) from None
         if not lo < hi:
             raise Invalid(f"min must be less than max, got [{num(lo)}, {num(hi)}]")
         return lo, hi
 
     def allowed(self) -> str:
-        return "[min, max], min < max"
+        return f"[min, max], min < max, within ±{num(self.bound)}"
 
 
 @dataclass(frozen=True)
@@ -314,9 +326,14 @@ def _table(v: Any) -> Mapping[str, Any]:
     return v
 
 
+MAX_OPTIMIZERS = 12
+
+
 def _tables(v: Any) -> list[Mapping[str, Any]]:
     if not isinstance(v, list) or not v or not all(isinstance(t, dict) for t in v):
         raise Invalid("must be one or more [[optimizer]] tables")
+    if len(v) > MAX_OPTIMIZERS:
+        raise Invalid(f"{len(v)} optimizers; at most {MAX_OPTIMIZERS} in one scenario")
     return v
 
 
@@ -346,7 +363,11 @@ TOP = (
     Key("noise", Number(0.0, 1e6), 0.0, help="std of Gaussian noise added to every gradient"),
     Key("seed", Integer(0, 2**32 - 1), 0, help="seed of the noise"),
     Key("repeats", Integer(1, 1000), 1, help="runs per start point (for noise)"),
-    Key("optimizer", Custom("one or more [[optimizer]] tables", _tables), help="what to compare"),
+    Key(
+        "optimizer",
+        Custom(f"1 to {MAX_OPTIMIZERS} [[optimizer]] tables", _tables),
+        help="what to compare",
+    ),
     Key(
         "commentary",
         Custom("table of paragraphs (see below)", _table),
@@ -387,7 +408,9 @@ OPTIMIZER = (
 VIEW = (
     Key("elev", Number(-90, 90), 35.0, help="camera elevation, degrees"),
     Key("azim", Number(-360, 360), -60.0, help="camera azimuth, degrees"),
-    Key("zlim", Interval(), None, help="z range of the surface", default_text="robust quantiles"),
+    Key(
+        "zlim", Interval(1e12), None, help="z range of the surface", default_text="robust quantiles"
+    ),
     Key("levels", Choice(("auto", "log", "linear"), (2, 200)), "auto", help="contour levels"),
     Key("grid", Integer(10, 400), 120, help="surface and contour resolution"),
 )

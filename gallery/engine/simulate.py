@@ -53,19 +53,23 @@ def run(
     keep_extras: bool = False,
     spec: OptimizerSpec | None = None,
     noise_index: np.ndarray | None = None,
+    streams: int | None = None,
 ) -> Run:
     """Advance every start point `steps` times with one optimizer; stop each point on divergence.
 
     Hyperparameters may be arrays broadcastable to (N, 1), so one call can sweep learning rates.
     Noise comes from one stream per start point; `noise_index` maps each row to its stream, so the
-    rows of a sweep see exactly the noise the same start sees in the scenario's own run.
+    rows of a sweep see exactly the noise the same start sees in the scenario's own run, and
+    `streams` (default: as many as the rows need) keeps the draws the same when the rows are run
+    in chunks.
     """
     params = np.array(starts, dtype=np.float64).reshape(-1, 2)
     n = params.shape[0]
     tx = optim.build(kind, hyper, hessian=formula.hessian)
     state = tx.init(params)
     rng = np.random.default_rng(seed)
-    streams = n if noise_index is None else int(np.max(noise_index)) + 1
+    if streams is None:
+        streams = n if noise_index is None else int(np.max(noise_index)) + 1
     noise = np.broadcast_to(np.asarray(noise, dtype=np.float64), (n, 1)) if np.any(noise) else None
 
     xy = np.empty((steps + 1, n, 2))

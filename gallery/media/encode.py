@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import queue
+import struct
+import subprocess
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None
 
 import imageio_ffmpeg
 import numpy as np
@@ -13,9 +25,10 @@ from matplotlib import colors as mcolors
 from PIL import Image
 
 GIF_CAP = 2_000_000
-_LITTLE = np.little_endian
+_OPAQUE = np.uint32(0xFF000000 if np.little_endian else 0xFF)  # alpha 255 in a packed pixel
 GIF_MIN_WIDTH = 640
 TRANSPARENT = 255  # palette index kept free: "unchanged since the previous frame"
+QUEUE_FRAMES = 24  # frames waiting for a writer thread, at most
 
 
 def png_bytes(frame: np.ndarray) -> bytes:
@@ -66,9 +79,7 @@ class Palette:
         levels = (np.arange(32, dtype=np.float32) * 255 / 31)[:, None]
         r, g, b = np.meshgrid(levels[:, 0], levels[:, 0], levels[:, 0], indexing="ij")
         cube = np.stack([r, g, b], axis=-1).reshape(-1, 3)
-        p = pal.astype(np.float32)
-        d = (cube**2).sum(1)[:, None] - 2 * cube @ p.T + (p**2).sum(1)[None, :]
-        self.lut = np.argmin(d, axis=1).astype(np.uint8)
+        self.lut = _nearest(cube, pal.astype(np.float32))
         self.bg_index = self.exact(background)
 
     def exact(self, rgb: np.ndarray) -> np.ndarray:
@@ -95,29 +106,152 @@ class Palette:
         return full.reshape(-1).tolist()
 
 
+def _nearest(colors: np.ndarray, palette: np.ndarray, rows: int = 2048) -> np.ndarray:
+    """Index of the nearest palette colour (squared distance, float32) of every colour.
+
+    In blocks of rows, so the distance table stays small (no fresh pages to fault in), and with
+    einsum rather than `@`: a BLAS product this size wakes OpenBLAS's threads, which then spin
+    ~0.1 s of CPU waiting for more work, time taken from drawing and ffmpeg.
+    """
+    out = np.empty(len(colors), np.uint8)
+    sq_pal = (palette**2).sum(1)[None, :]
+    for start in range(0, len(colors), rows):
+        block = colors[start : start + rows]
+        d = np.einsum("ij,kj->ik", block, palette)
+        d *= -2
+        d += (block**2).sum(1)[:, None]
+        d += sq_pal
+        out[start : start + rows] = d.argmin(axis=1)
+    return out
+
+
+class _Worker:
+    """One background thread that handles queued items in order; keeps the first error.
+
+    Drawing (matplotlib, holding the GIL) goes on in the caller's thread while the GIF is
+    quantised here and frames are written to ffmpeg's pipe (a write releases the GIL). The queue
+    is bounded so a slow consumer holds back the producer instead of piling up frames.
+    """
+
+    _STOP = object()
+
+    def __init__(self, name: str, handle: Callable[[Any], None], maxsize: int = QUEUE_FRAMES):
+        self._handle = handle
+        self._queue: queue.Queue = queue.Queue(maxsize)
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def put(self, item: Any) -> None:
+        """Queue an item (blocks while the queue is full); raises the worker's error, if any."""
+        if self.error is not None:
+            raise self.error
+        self._queue.put(item)
+
+    def _run(self) -> None:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is self._STOP:
+                    return
+                if self.error is not None:
+                    continue  # failed: drain, so the producer never blocks on a full queue
+                try:
+                    self._handle(item)
+                except BaseException as exc:  # re-raised in the caller's thread
+                    self.error = exc
+        finally:
+            self._handle = None  # no reference cycle with its owner: freed as soon as dropped
+
+    def join(self, *, check: bool = True) -> None:
+        """Wait until every queued item is handled (idempotent); `check`: raise the worker's
+        error, if any."""
+        if self._thread.is_alive():
+            self._queue.put(self._STOP)
+            self._thread.join()
+        if check and self.error is not None:
+            raise self.error
+
+
 class GifWriter:
-    """Collects frames as palette indices (one palette for all) and writes a looping GIF."""
+    """Quantises frames with one shared palette and LZW-codes their changes, in a background
+    thread, as they are added; `encode` puts the looping GIF together.
+
+    Frame 0 is stored whole; each later frame stores only the rectangle around the pixels whose
+    palette index changed, unchanged pixels in it transparent (the previous frame shows through).
+    """
 
     def __init__(self, background: np.ndarray, accents: Sequence[str], fps: float, hold: float):
         self.background = np.ascontiguousarray(background[..., :3])
         self.accents = list(accents)
-        self.palette = Palette(self.background, accents)
         self.bg_rgb = _pack(background)
         self.fps, self.hold = fps, hold
-        self.frames: list[np.ndarray] = []
+        self.frames: list[np.ndarray] = []  # palette indices, kept for the size cap's re-encodes
+        self._deltas = _Deltas()
+        self._palette: Palette | None = None
+        self._palette_made = threading.Event()
+        self._prev_raw: np.ndarray | None = None
+        self._worker = _Worker("gif-writer", self._handle)
+        self._worker.put(None)  # first job: the palette (from the background)
 
-    def add(self, rgb: np.ndarray) -> None:
-        """Quantize an RGB(A) frame with the shared palette (only pixels off the background)."""
-        idx = self.palette.bg_index.copy()
-        changed = _pack(rgb) != self.bg_rgb
-        idx[changed] = self.palette.fast(rgb[changed][:, :3])
+    @property
+    def palette(self) -> Palette:
+        """The shared palette (waits for the background thread to make it)."""
+        self._palette_made.wait()
+        if self._palette is None:
+            raise self._worker.error or RuntimeError("GIF palette not made")
+        return self._palette
+
+    def add(self, rgb: np.ndarray, *, owned: bool = False) -> None:
+        """Queue an RGB(A) frame. `owned=True`: the writer may keep the array itself until it is
+        processed, so the caller must not change it (else it is copied)."""
+        self._worker.put(rgb if owned else np.array(rgb))
+
+    def _handle(self, rgb: np.ndarray | None) -> None:
+        if rgb is None:
+            try:
+                self._palette = Palette(self.background, self.accents)
+            finally:
+                self._palette_made.set()
+            return
+        idx, changed = self._quantize(rgb)
         self.frames.append(idx)
+        self._deltas.add(idx, changed)
+
+    def _quantize(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Palette indices of an RGB(A) frame, and the flat positions whose index changed since
+        the previous frame.
+
+        A pixel's index depends on its colour alone: the background's own (exact) index where it
+        shows the background colour, else the nearest palette colour (lookup table). So only the
+        pixels whose colour changed since the previous frame are looked up again.
+        """
+        palette = self._palette
+        rgb = np.ascontiguousarray(rgb)
+        raw = _raw(rgb)
+        ref = self.bg_rgb if self._prev_raw is None else self._prev_raw
+        prev = self.frames[-1] if self.frames else palette.bg_index
+        idx = prev.copy()
+        at = np.flatnonzero(raw != ref)
+        if at.size:
+            on_bg = (raw.reshape(-1)[at] | _OPAQUE) == self.bg_rgb.reshape(-1)[at]
+            looked_up = palette.fast(rgb.reshape(-1, rgb.shape[-1])[at, :3])
+            new = np.where(on_bg, palette.bg_index.reshape(-1)[at], looked_up)
+            idx.reshape(-1)[at] = new
+            at = at[new != prev.reshape(-1)[at]]
+        self._prev_raw = raw
+        return idx, at
+
+    def abort(self) -> None:
+        """Stop the background thread; any error of its is dropped."""
+        self._worker.join(check=False)
 
     def encode(self, cap: int | None = GIF_CAP, min_width: int = GIF_MIN_WIDTH):
         """(GIF bytes, notes); lowers colours, then frame rate, then size until under `cap`."""
+        self._worker.join()
         notes: list[str] = []
-        frames, palette, fps = self.frames, self.palette, self.fps
-        data = _write_gif(frames, palette, durations_ms(len(frames), fps, self.hold))
+        frames, palette, fps = self.frames, self._palette, self.fps
+        data = _assemble(self._deltas, palette, durations_ms(len(frames), fps, self.hold))
         if cap is None or len(data) <= cap:
             return data, notes
         start = len(data)
@@ -156,10 +290,16 @@ def _mb(n: int) -> str:
 
 def _pack(rgb: np.ndarray) -> np.ndarray:
     """One uint32 per pixel (alpha forced opaque), for fast whole-frame comparison."""
+    return _raw(rgb) | _OPAQUE
+
+
+def _raw(rgb: np.ndarray) -> np.ndarray:
+    """One uint32 per pixel: a view of an RGBA frame's bytes (alpha as it is), or RGB packed with
+    an opaque alpha."""
     if rgb.shape[-1] == 3:
         rgb = np.concatenate([rgb, np.full(rgb.shape[:-1] + (1,), 255, np.uint8)], axis=-1)
     rgba = np.ascontiguousarray(rgb, dtype=np.uint8)
-    return rgba.view(np.uint32)[..., 0] | np.uint32(0xFF000000 if _LITTLE else 0xFF)
+    return rgba.view(np.uint32)[..., 0]
 
 
 def _shrink(frames, palette: Palette, width: int, accents):
@@ -174,62 +314,155 @@ def _shrink(frames, palette: Palette, width: int, accents):
     return [pal.exact(f) for f in small], pal
 
 
+class _Deltas:
+    """LZW-coded GIF image data of a frame sequence: frame 0 whole, later frames as the rectangle
+    around their changed pixels (unchanged ones transparent)."""
+
+    def __init__(self) -> None:
+        self.size: tuple[int, int] | None = None  # (width, height)
+        self.images: list[tuple[tuple[int, int, int, int], bytes]] = []  # (left, top, w, h), LZW
+        self._prev: np.ndarray | None = None
+
+    def add(self, frame: np.ndarray, changed: np.ndarray | None = None) -> None:
+        """Add a frame of palette indices; `changed`, if known: the flat positions where it differs
+        from the previous frame."""
+        prev, self._prev = self._prev, frame
+        h, w = frame.shape
+        if prev is None:
+            self.size = (w, h)
+            self.images.append(((0, 0, w, h), _lzw(frame)))
+            return
+        if changed is None:
+            changed = np.flatnonzero(frame != prev)
+        if changed.size == 0:  # nothing changed: one transparent pixel (keeps one image per frame)
+            self.images.append(((0, 0, 1, 1), _lzw(np.full((1, 1), TRANSPARENT, np.uint8))))
+            return
+        rows, cols = np.divmod(changed, w)
+        r0, r1 = int(rows.min()), int(rows.max()) + 1
+        c0, c1 = int(cols.min()), int(cols.max()) + 1
+        box = np.full((r1 - r0, c1 - c0), TRANSPARENT, np.uint8)
+        box[rows - r0, cols - c0] = frame.reshape(-1)[changed]
+        self.images.append(((c0, r0, c1 - c0, r1 - r0), _lzw(box)))
+
+
+def _lzw(indices: np.ndarray) -> bytes:
+    """GIF image data (8-bit LZW, in sub-blocks, without the terminator) of palette indices."""
+    h, w = indices.shape
+    im = Image.frombytes("P", (w, h), np.ascontiguousarray(indices).tobytes())
+    return im.tobytes("gif", "P")
+
+
+def _assemble(deltas: _Deltas, palette: Palette, durations: list[int]) -> bytes:
+    """The GIF file: global palette, loops forever, every frame `disposal=1` (kept) with
+    TRANSPARENT as its transparent index; no comments, no timestamps."""
+    w, h = deltas.size
+    out = [b"GIF89a", struct.pack("<HHBBB", w, h, 0x87, 0, 0), bytes(palette.flat())]
+    out.append(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", 0) + b"\x00")
+    for ((x, y, bw, bh), data), ms in zip(deltas.images, durations, strict=True):
+        out.append(b"!\xf9\x04" + struct.pack("<BHBB", 1 << 2 | 1, ms // 10, TRANSPARENT, 0))
+        out.append(b"," + struct.pack("<HHHHB", x, y, bw, bh, 0) + b"\x08")
+        out += [data, b"\x00"]
+    out.append(b";")
+    return b"".join(out)
+
+
 def _write_gif(frames: list[np.ndarray], palette: Palette, durations: list[int]) -> bytes:
     """Frame 0 in full, later frames as deltas (unchanged pixels transparent); loops forever."""
-    flat = palette.flat()
-    images = []
-    prev = None
+    deltas = _Deltas()
     for f in frames:
-        out = f if prev is None else np.where(f == prev, np.uint8(TRANSPARENT), f)
-        prev = f
-        im = Image.frombytes("P", (out.shape[1], out.shape[0]), np.ascontiguousarray(out).tobytes())
-        im.putpalette(flat)
-        images.append(im)
-    buf = io.BytesIO()
-    images[0].save(
-        buf, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0,
-        disposal=1, transparency=TRANSPARENT, optimize=False,
-    )  # fmt: skip
-    return buf.getvalue()
+        deltas.add(f)
+    return _assemble(deltas, palette, durations)
 
 
 class Mp4Writer:
-    """Streams RGB frames to the bundled ffmpeg (H.264, yuv420p, +faststart, bitexact)."""
+    """Streams RGBA frames to the bundled ffmpeg (H.264, yuv420p, +faststart, bitexact).
 
-    def __init__(self, size: tuple[int, int], fps: float, crf: int = 20):
+    Frames are written to ffmpeg's pipe from a background thread, so the caller goes on drawing
+    while ffmpeg encodes. (The command line is the one `imageio_ffmpeg.write_frames` builds; the
+    process is started here to widen its pipe and to wait for it without polling.)
+    """
+
+    def __init__(self, size: tuple[int, int], fps: float, crf: int = 20, hold: int = 0):
+        """`hold`: the last frame added is shown this many more times (ffmpeg repeats it, after
+        converting it once; same video as sending it again)."""
         w, h = size
         self.size = (w - w % 2, h - h % 2)
         self._dir = tempfile.TemporaryDirectory(prefix="gallery-mp4-")
         self.path = os.path.join(self._dir.name, "out.mp4")
-        params = ["-preset", "veryfast", "-crf", str(crf), "-movflags", "+faststart",
-                  "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
-                  "-x264-params", "threads=2"]  # fmt: skip
-        self._gen = imageio_ffmpeg.write_frames(
-            self.path, self.size, fps=fps, codec="libx264", pix_fmt_in="rgba",
-            pix_fmt_out="yuv420p", quality=None, macro_block_size=2, output_params=params,
-            ffmpeg_log_level="error",
-        )  # fmt: skip
-        self._gen.send(None)
+        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-f", "rawvideo", "-vcodec", "rawvideo",
+               "-s", f"{self.size[0]}x{self.size[1]}", "-pix_fmt", "rgba",
+               "-r", str(Fraction(fps).limit_denominator()), "-i", "-",
+               "-vcodec", "libx264", "-pix_fmt", "yuv420p", "-v", "error",
+               "-preset", "veryfast", "-crf", str(crf), "-movflags", "+faststart",
+               "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
+               "-x264-params", "threads=2"]  # fmt: skip
+        if hold > 0:
+            cmd += ["-vf", f"format=yuv420p,tpad=stop={int(hold)}:stop_mode=clone"]
+        cmd.append(self.path)
+        # its own process group: a Ctrl-C reaches us, and we stop ffmpeg (as imageio-ffmpeg does)
+        group = {"creationflags": 0x200} if os.name == "nt" else {"process_group": 0}
+        try:
+            self._proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, **group
+            )
+        except BaseException:
+            self._dir.cleanup()
+            raise
+        _widen_pipe(self._proc.stdin)
+        self._worker = _Worker("mp4-writer", self._write)
         self.count = 0
 
-    def add(self, rgba: np.ndarray) -> None:
-        """Send one RGBA frame (cropped to even dimensions)."""
+    def add(self, rgba: np.ndarray, *, owned: bool = False) -> None:
+        """Queue one RGBA frame (cropped to even dimensions). `owned=True`: the writer may keep
+        the array itself until it is written, so the caller must not change it (else copied)."""
         w, h = self.size
-        self._gen.send(np.ascontiguousarray(rgba[:h, :w]))
+        frame = rgba[:h, :w]
+        frame = np.ascontiguousarray(frame) if owned else np.array(frame, order="C")
+        self._worker.put(frame)
         self.count += 1
+
+    def _write(self, frame: np.ndarray) -> None:
+        try:
+            self._proc.stdin.write(frame)
+        except OSError as exc:  # not a BrokenPipeError to the caller: that means "stdout closed"
+            code = self._proc.wait()
+            raise RuntimeError(f"ffmpeg stopped taking frames (exit code {code}): {exc}") from None
 
     def finish(self) -> bytes:
         """Close the encoder and return the file's bytes."""
         try:
-            self._gen.close()
+            self._worker.join()
+            with contextlib.suppress(BrokenPipeError):
+                self._proc.stdin.close()
+            code = self._proc.wait()
+            if code != 0:
+                raise RuntimeError(f"ffmpeg failed (exit code {code}) writing the MP4")
             with open(self.path, "rb") as fh:
                 return fh.read()
         finally:
-            self._dir.cleanup()
+            self.abort()
 
     def abort(self) -> None:
         """Stop ffmpeg and remove the temporary file."""
         try:
-            self._gen.close()
+            self._worker.join(check=False)
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
         finally:
             self._dir.cleanup()
+
+
+def _widen_pipe(pipe, size: int = 1 << 20) -> None:
+    """A bigger pipe buffer to ffmpeg (Linux): a frame in a few writes and wake-ups, not ~60."""
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if setsize is None:
+        return
+    for n in (size, size // 4):
+        try:
+            fcntl.fcntl(pipe.fileno(), setsize, n)
+            return
+        except OSError:
+            continue

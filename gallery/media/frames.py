@@ -18,6 +18,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.mathtext import MathTextParser  # noqa: E402
 from matplotlib.patches import FancyArrowPatch  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator  # noqa: E402
 from matplotlib.transforms import IdentityTransform  # noqa: E402
 from mpl_toolkits.mplot3d import art3d, proj3d  # noqa: E402
@@ -167,6 +168,62 @@ def thin(traj: Trajectories, most: int = MAX_PATHS) -> tuple[Trajectories, list[
     )
     note = f"the animation draws {len(keep)} of the {n} paths per optimizer (evenly chosen)"
     return dataclasses.replace(traj, runs=runs), [note]
+
+
+class _Recorder:
+    """Stands in for the renderer during one `Artist.draw`: keeps its draw_path / draw_markers
+    calls (a copy of the graphics context, marker, transforms, face colour), draws nothing.
+    `replayable` turns false if the artist drew anything else."""
+
+    def __init__(self, renderer):
+        self._renderer = renderer
+        self.calls: list[tuple] = []
+        self.replayable = True
+
+    def __getattr__(self, name: str):
+        if name.startswith("draw_"):
+            self.replayable = False
+            return lambda *args, **kwargs: None
+        return getattr(self._renderer, name)
+
+    def draw_path(self, gc, path, transform, rgbFace=None):  # noqa: N803 (matplotlib's name)
+        self.calls.append((False, _copy_gc(gc), None, None, transform, rgbFace))
+
+    def draw_markers(self, gc, marker_path, marker_trans, path, trans, rgbFace=None):  # noqa: N803
+        self.calls.append((True, _copy_gc(gc), marker_path, marker_trans, trans, rgbFace))
+
+
+def _copy_gc(gc):
+    out = type(gc)()
+    out.copy_properties(gc)
+    return out
+
+
+class _Stroke:
+    """A Line2D's drawing recorded once and replayed with other vertices: the renderer calls that
+    `Line2D.draw` makes (same graphics contexts, marker, transforms, colours, hence the same
+    pixels), without re-deriving them for every frame. The line's own data is only a probe; a
+    line drawn some other way is drawn by `Line2D.draw` itself."""
+
+    def __init__(self, line: Line2D, renderer):
+        self.line = line
+        line.set_data([0.0, 1.0], [0.0, 1.0])  # something to draw, so every call is made
+        recorder = _Recorder(renderer)
+        line.draw(recorder)
+        line.set_data([], [])
+        self.calls = recorder.calls if recorder.replayable and recorder.calls else None
+
+    def draw(self, renderer, path: Path) -> None:
+        """Draw `path` (pixel vertices) the way the line would draw its data."""
+        if self.calls is None:
+            self.line.set_data(path.vertices[:, 0], path.vertices[:, 1])
+            self.line.draw(renderer)
+            return
+        for markers, gc, marker_path, marker_trans, trans, face in self.calls:
+            if markers:
+                renderer.draw_markers(gc, marker_path, marker_trans, path, trans, face)
+            else:
+                renderer.draw_path(gc, path, trans, face)
 
 
 class Scene:
@@ -378,7 +435,9 @@ class Scene:
             lw, ms, alpha = max(0.8, 0.45 * lw), 0.6 * ms, 0.6
         ident = IdentityTransform()
         self.moving: list = []
-        self._lines = []  # (panel pixels, run index, line, head, cross)
+        # (pixels of the path, last in-view point by step, line, head, cross)
+        self._lines: list[tuple[np.ndarray, np.ndarray, _Stroke, _Stroke, _Stroke]] = []
+        renderer = self.canvas.get_renderer()
         for panel, ax in ((self.px3, ax3), (self.pxc, axc), (self.pxl, axl)):
             for i, st in enumerate(self.styles):
                 for k in range(self.traj.runs[i].xy.shape[1]):
@@ -391,10 +450,17 @@ class Scene:
                     for a in (line, head, cross):
                         a.set_figure(self.fig)
                         a.set_clip_box(ax.bbox)
-                    self._lines.append((panel[i][:, k], i, k, line, head, cross))
+                    pix = np.ascontiguousarray(panel[i][:, k])
+                    # last in-view point up to each step (-1: none yet)
+                    seen = np.where(np.isfinite(pix[:, 0]), np.arange(len(pix)), -1)
+                    self._lines.append(
+                        (pix, np.maximum.accumulate(seen), _Stroke(line, renderer),
+                         _Stroke(head, renderer), _Stroke(cross, renderer))
+                    )  # fmt: skip
         cursor = Line2D([], [], color="#444444", lw=1.0, ls=(0, (3, 2)), transform=ident)
         cursor.set_figure(self.fig)
         self.cursor = cursor
+        self._cursor = _Stroke(cursor, renderer)
         self._arrows = []
         if self.arrows:
             for i in range(len(self.traj.runs)):
@@ -419,26 +485,17 @@ class Scene:
         t = int(self.steps[index])
         canvas = self.canvas
         canvas.restore_region(self.background)
-        for pix, _i, _k, line, head, cross in self._lines:
-            seg = pix[: t + 1]
-            line.set_data(seg[:, 0], seg[:, 1])
-            ok = np.flatnonzero(np.isfinite(seg[:, 0]))
-            if ok.size == 0:
+        renderer = canvas.get_renderer()
+        for pix, seen, line, head, cross in self._lines:
+            last = seen[t]
+            if last < 0:
                 continue
-            last = ok[-1]
-            if last == t:
-                head.set_data([seg[t, 0]], [seg[t, 1]])
-                art = head
-            else:
-                cross.set_data([seg[last, 0]], [seg[last, 1]])
-                art = cross
-            self.fig.draw_artist(line)
-            self.fig.draw_artist(art)
+            line.draw(renderer, Path(pix[: t + 1]))
+            (head if last == t else cross).draw(renderer, Path(pix[last : last + 1]))
         self._draw_arrows(t)
         bb = self.ax_loss.bbox
         cx = self.ax_loss.transData.transform((t, 1.0 if self.loss_log else 0.0))[0]
-        self.cursor.set_data([cx, cx], [bb.y0, bb.y1])
-        self.fig.draw_artist(self.cursor)
+        self._cursor.draw(renderer, Path(np.array([[cx, bb.y0], [cx, bb.y1]])))
         self.step_text.set_text(f"step {t} / {self.traj.scenario.steps}")
         self.fig.draw_artist(self.step_text)
 

@@ -7,6 +7,7 @@ the finished site replaces the previous one in a single step.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -46,6 +47,25 @@ def render_bundle(path: str, key: str) -> Bundle:
     from gallery.site.bundle import produce
 
     return produce(path, key)
+
+
+def _worker_init() -> None:
+    """In each render worker: die with the build (Linux), so no worker outlives it."""
+    if sys.platform == "linux":
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() == 1:  # the build died before the call above: follow it
+            os._exit(1)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """End a pool at once: its workers are terminated, not waited for."""
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _run(path: str, key: str) -> tuple[Bundle, float]:
@@ -100,7 +120,9 @@ def _render_all(
                 on_done(slug, b, secs)
                 progress.step(slug, secs, True)
             return failures
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(todo)), initializer=_worker_init
+        ) as pool:
             pending: dict[Future, str] = {
                 pool.submit(_run, path, key): slug for slug, (path, key) in todo.items()
             }
@@ -119,6 +141,9 @@ def _render_all(
                         progress.step(slug, secs, True)
                     if failures and not keep_going:
                         break
+            except BaseException:  # Ctrl-C or SIGTERM: stop now, not after the running renders
+                _stop(pool)
+                raise
             finally:
                 for fut in pending:
                     fut.cancel()
@@ -159,7 +184,7 @@ def build_site(
 
     Raises `BuildError` when there is nothing to build or the output cannot be written.
     """
-    from gallery.site import cache, pages
+    from gallery.site import cache
 
     t0 = time.perf_counter()
     stats = BuildStats()
@@ -187,13 +212,45 @@ def build_site(
         missing = ", ".join(sorted(wanted - set(by_slug)))
         raise BuildError(f"--only {missing}: no scenario file with that slug in {folder}")
 
+    try:
+        with cache.SiteLock(out), _terminate_as_interrupt():
+            return _build_locked(by_slug, wanted, out, store, jobs, keep_going, stats, t0)
+    except cache.SiteError as exc:
+        raise BuildError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM ends the build like Ctrl-C: workers stopped, lock released, old site kept."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _build_locked(by_slug, wanted, out, store, jobs, keep_going, stats, t0) -> BuildStats:
+    """The build proper, holding the output folder's lock."""
+    from gallery.engine.files import read_file
+    from gallery.site import cache, pages
+
     bundles: dict[str, Bundle] = {}
     todo: dict[str, tuple[str, str]] = {}
     for slug, p in sorted(by_slug.items()):
         try:
-            key = cache.bundle_key(p.read_bytes())
-        except OSError as exc:
-            _err(f"{p}: cannot read file: {exc.strerror or exc}")
+            key = cache.bundle_key(read_file(p))
+        except ScenarioError as exc:
+            _err(str(exc))
             stats.invalid.append(str(p))
             continue
         hit = store.get(slug, key)
@@ -209,7 +266,10 @@ def build_site(
         return stats
 
     def done(slug: str, b: Bundle, secs: float) -> None:
-        store.put(b)  # recorded only once the render has succeeded
+        try:
+            store.put(b)  # recorded only once the render has succeeded
+        except OSError as exc:
+            print(f"note: {exc.filename or store.root}: cannot cache ({exc.strerror}); going on")
         bundles[slug] = b
         stats.rendered.append(slug)
 

@@ -3,12 +3,15 @@ atomic site writer."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import hashlib
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -170,22 +173,45 @@ def _check_out(out: Path) -> None:
         )
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if sys.platform != "linux":
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if not hasattr(libc, "renameat2"):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    if done != 0:
+        err = ctypes.get_errno()
+        if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            return False  # the file system cannot exchange: fall back to two renames
+        raise OSError(err, os.strerror(err), str(b))
+    return True
+
+
 def write_site(files: Mapping[str, bytes], out: Path) -> WriteStats:
     """Write `files` (relative path -> bytes) as the folder `out`, atomically.
 
-    Everything goes into a temporary folder next to `out` that is renamed into place at the end,
-    so an error or an interrupt leaves the previous site as it was. Files whose bytes equal the
-    previous site's are hard-linked (or copied) from it, so they keep their modification times.
+    Everything goes into a temporary folder next to `out` that replaces it at the end in a
+    single rename (an exchange where the platform allows it), so an error or an interrupt leaves
+    the previous site as it was. Files whose bytes equal the previous site's are hard-linked (or
+    copied) from it, so they keep their modification times. Call it holding `SiteLock(out)`: the
+    leftovers it removes are then those of builds that died. An OS error becomes a `SiteError`
+    naming the path.
     """
     out = Path(out).absolute()
     _check_out(out)
     parent = out.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    for leftover in parent.glob(f".{out.name}.new-*"):  # from a build that was killed
-        shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in parent.glob(f".{out.name}.old-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=parent))
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        for leftover in parent.glob(f".{out.name}.new-*"):  # from a build that was killed
+            shutil.rmtree(leftover, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=parent))
+    except OSError as exc:
+        raise SiteError(f"{exc.filename or parent}: cannot write: {exc.strerror or exc}") from None
     written = kept = 0
     try:
         tmp.chmod(0o755)
@@ -203,17 +229,90 @@ def write_site(files: Mapping[str, bytes], out: Path) -> WriteStats:
                 continue
             dest.write_bytes(data)
             written += counted
-        away = parent / f".{out.name}.old-{os.getpid()}"
-        if out.exists():
-            os.rename(out, away)
-        try:
-            os.rename(tmp, out)
-        except BaseException:
-            if away.exists():
-                os.rename(away, out)
-            raise
-        shutil.rmtree(away, ignore_errors=True)
+        if out.exists() and _exchange(tmp, out):
+            shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the previous site
+        else:
+            away = parent / f".{out.name}.new-old-{os.getpid()}"
+            if out.exists():
+                os.rename(out, away)
+            try:
+                os.rename(tmp, out)
+            except BaseException:
+                if away.exists():
+                    os.rename(away, out)
+                raise
+            shutil.rmtree(away, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        where = exc.filename or out
+        raise SiteError(f"{where}: cannot write: {exc.strerror or exc}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return WriteStats(written=written, kept=kept)
+
+
+class SiteLock:
+    """One build at a time per output folder: `.<name>.lock` next to it holds the builder's PID.
+
+    A second build waits for the first (saying so once) instead of both writing; a lock whose
+    process is gone is taken over.
+    """
+
+    def __init__(self, out: Path, wait: float = 600.0, poll: float = 0.2):
+        out = Path(out).absolute()
+        self.path = out.parent / f".{out.name}.lock"
+        self.out, self.wait, self.poll = out, wait, poll
+
+    def _holder(self) -> int | None:
+        try:
+            pid = int(self.path.read_text().strip() or 0)
+        except (OSError, ValueError):
+            return None
+        if pid <= 0:
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None  # that build died
+        except PermissionError:
+            pass  # alive, and not ours
+        return pid
+
+    def __enter__(self) -> SiteLock:
+        import time
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SiteError(f"{self.path.parent}: cannot write: {exc.strerror or exc}") from None
+        deadline, said = time.monotonic() + self.wait, False
+        while True:
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                holder = self._holder()
+                if holder is None:  # stale: remove it and try again
+                    with contextlib.suppress(FileNotFoundError):
+                        self.path.unlink()
+                    continue
+                if time.monotonic() > deadline:
+                    raise SiteError(
+                        f"{self.out}: another build (pid {holder}) is writing it; try again "
+                        "when it is done"
+                    ) from None
+                if not said:
+                    print(f"note: another build (pid {holder}) is writing {self.out}; waiting")
+                    said = True
+                time.sleep(self.poll)
+                continue
+            except OSError as exc:
+                raise SiteError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
+            with os.fdopen(fd, "w") as fh:
+                fh.write(str(os.getpid()))
+            return self
+
+    def __exit__(self, *exc) -> None:
+        with contextlib.suppress(OSError):
+            if self.path.read_text().strip() == str(os.getpid()):
+                self.path.unlink()

@@ -125,14 +125,17 @@ class Typesetter:
 
     def __init__(self, load: Callable[[str], bytes | None], store: Callable[[str, bytes], None]):
         self._load, self._store = load, store
+        self._salt: str | None = None
         self.files: dict[str, bytes] = {}
 
     def __call__(self, latex: str) -> str | None:
         """Site path of the SVG for `latex`, or None when mathtext cannot typeset it."""
         from gallery.site import cache
 
-        code = (Path(__file__).parent / "mathsvg.py").read_text(encoding="utf-8")
-        name = cache.blob_key(latex, metadata.version("matplotlib"), code)[:20] + ".svg"
+        if self._salt is None:  # what else shapes the SVG: the typesetter's code and version
+            code = (Path(__file__).parent / "mathsvg.py").read_text(encoding="utf-8")
+            self._salt = metadata.version("matplotlib") + code
+        name = cache.blob_key(latex, self._salt)[:20] + ".svg"
         data = self._load(name)
         if data is None:
             from gallery.site import mathsvg  # loads matplotlib: only for a rule not cached yet

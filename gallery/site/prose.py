@@ -326,21 +326,28 @@ def scenario_field(sc: Scenario, name: str) -> str:
 class Reviewed:
     """A scenario after its runs were observed and its authored paragraphs checked and filled."""
 
-    def __init__(self, sc: Scenario, traj: Any, seen: list[dict[str, Observation]], paragraphs):
-        self.scenario, self.traj, self.seen = sc, traj, seen
+    def __init__(
+        self, sc: Scenario, traj: Any, seen: list[dict[str, Observation]], paragraphs, notes
+    ):
+        self.scenario, self.traj, self.seen, self.notes = sc, traj, seen, notes
         self.intro: str | None = paragraphs.get(None)
         self.authored: list[list[str]] = [paragraphs.get(i, []) for i in range(len(seen))]
 
 
 def review(sc: Scenario, *, keep_extras: bool = False) -> Reviewed:
-    """Simulate, observe, check every claim and fill every placeholder; raise `ScenarioError`.
+    """Preflight, simulate, observe, check every claim and fill every placeholder; raise
+    `ScenarioError` with every problem found.
 
     `sc` must have its tuned rates resolved. This is what `gallery check` runs and what the
     build runs before it draws anything.
     """
     from gallery.engine.schema import ScenarioError
     from gallery.engine.simulate import simulate
+    from gallery.media import preflight
 
+    problems, notes = preflight.check(sc)
+    if problems:
+        raise ScenarioError(sc.path, problems)
     traj = simulate(sc, keep_extras=keep_extras)
     nudged = simulate(observe.nudge(sc))
     seen = observe.of_scenario(traj, nudged)
@@ -363,4 +370,4 @@ def review(sc: Scenario, *, keep_extras: bool = False) -> Reviewed:
                 paragraphs.setdefault(own, []).append(text)
     if problems:
         raise ScenarioError(sc.path, problems)
-    return Reviewed(sc, traj, seen, paragraphs)
+    return Reviewed(sc, traj, seen, paragraphs, notes)
