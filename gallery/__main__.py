@@ -51,11 +51,14 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(f"FAIL {line}")
             continue
         claims = sum(len(p.claims) * max(1, len(p.runs)) for p in sc.commentary)
-        print(
-            f"ok   {path}: {sc.title} ({len(sc.optimizers)} optimizers, {sc.steps} steps, "
-            f"{sc.starts.shape[0]} start{'s' if sc.starts.shape[0] != 1 else ''}, "
-            f"{claims} claim{'s' if claims != 1 else ''} checked)"
-        )
+        counts = [
+            (len(sc.optimizers), "optimizer"),
+            (sc.steps, "step"),
+            (sc.starts.shape[0], "start"),
+            (claims, "claim"),
+        ]
+        said = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts)
+        print(f"ok   {path}: {sc.title} ({said} checked)")
         for note in reviewed.notes:
             print(f"note {path}: {note}")
     return EXIT_INVALID if bad else 0

@@ -126,3 +126,34 @@ def test_serve_builds_serves_and_stops(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
+
+
+def test_memory_cases_are_rejected_by_check_under_a_memory_limit(tmp_path):
+    import resource
+
+    cubic = (ROOT / "scenarios" / "cubic.toml").read_text()
+    cases = {
+        "long": (cubic.replace("steps = 150", "steps = 10000"), "analysis.basins: the basin maps"),
+        "many": (
+            cubic.replace("start = [2, 3]", "starts = [" + ",".join(["[2, 3]"] * 10000) + "]")
+            .replace("steps = 150", "steps = 1000"),
+            "steps: the animation keeps",
+        ),
+        "frames": (
+            cubic.replace("[view]", "[render]\nframes = 1000\nwidth = 3840\nheight = 2160\n[view]"),
+            "render.frames: the animation has 1000 frames",
+        ),
+    }  # fmt: skip
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+
+    for name, (text, message) in cases.items():
+        path = tmp_path / f"{name}.toml"
+        path.write_text(text)
+        proc = subprocess.run(
+            [sys.executable, "-m", "gallery", "check", str(path)],
+            capture_output=True, text=True, preexec_fn=limit, timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == 2, (name, proc.stdout, proc.stderr[-2000:])
+        assert f"FAIL {path}: {message}" in proc.stdout, proc.stdout

@@ -130,7 +130,7 @@ def load(path: str | os.PathLike[str]) -> Scenario:
     """Read and validate a scenario file."""
     name = str(path)
     try:
-        text = read_file(path).decode("utf-8-sig")  # a byte-order mark is not part of the TOML
+        text = read_file(path).decode("utf-8")  # a byte-order mark is dropped by `loads`
     except UnicodeDecodeError as exc:
         raise ScenarioError(name, [("", f"cannot read file as UTF-8 text: {exc}")]) from None
     return loads(text, name)

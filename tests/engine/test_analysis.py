@@ -131,3 +131,45 @@ def test_noisy_sweep_sees_the_noise_of_the_run_it_describes():
     assert s.final_f[1] == alone.final_f[0]
     final = simulate(sc).runs[0].f[-1]  # the scenario's own run, at its own rate
     assert s.final_f[1] == np.median(final)
+
+
+LIMITED = """
+import resource, sys
+limit = 2**30  # 1 GiB of address space for everything: Python, NumPy, sympy and the runs
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from gallery.engine import analysis
+from gallery.engine.scenario import loads
+if sys.argv[1] == "unchunked":
+    analysis.CHUNK_POINTS = 10**12
+sc = loads(sys.stdin.read(), "big.toml")
+analysis.basins(sc)
+analysis.sweep(sc)
+print("done")
+"""
+BIG = """title = "big"
+function = "x**2 + y**2 + y**3 + x*y"
+domain = { x = [-3, 3], y = [-3, 3] }
+steps = 1000
+start = [2, 3]
+minima = [[0, 0]]
+[[optimizer]]
+kind = "adam"
+lr = 0.1
+[analysis]
+basins = true
+"""
+
+
+def test_basins_and_sweeps_run_in_bounded_memory():
+    import subprocess
+    import sys
+
+    def attempt(mode: str):
+        return subprocess.run(
+            [sys.executable, "-c", LIMITED, mode], input=BIG, capture_output=True, text=True
+        )
+
+    ok = attempt("chunked")
+    assert ok.returncode == 0 and "done" in ok.stdout, ok.stderr[-2000:]
+    # the same work held in memory at once does not fit under the limit: the limit is binding
+    assert "MemoryError" in attempt("unchunked").stderr

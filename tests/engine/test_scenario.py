@@ -131,6 +131,35 @@ HOSTILE = {
     "bad_order": (body(order='"first"'), r"order: must be a whole number"),
     "bad_view_key": (GOOD + "\n[view]\nelevation = 3\n", r"view.elevation: unknown key.*'elev'"),
     "bad_commentary": (GOOD + '\n[commentary]\nadma = "x"\n', r"commentary.adma: .*'adam'"),
+    "tower": (
+        body(function='"exp(exp(exp(15))) + x"'),
+        r"function: 'exp\(exp\(15\)\)' is too large",
+    ),
+    "kind_list": (GOOD.replace('"adam"', "[1]"), r"optimizer\[0\]\.kind: unknown kind \[1\]"),
+    "deep_nesting": (GOOD + "x = " + "[" * 5000 + "]" * 5000 + "\n", r"nested too deeply"),
+    "huge_minimum": (body(minima="[[1e200, 1e200]]"), r"minima: \[0\] must be within ±1e6"),
+    "huge_domain": (body(domain="{ x = [-1e308, 1e308], y = [-5, 5] }"), r"domain.x: must be "),
+    "remote_image": (
+        GOOD + '\n[commentary]\nintro = "See ![x](https://tracker.example/p.png)"\n',
+        r"commentary.intro: images are not allowed",
+    ),
+    "basin_memory": (
+        GOOD.replace("steps = 10", "steps = 10000") + "\n[analysis]\nbasins = true\n",
+        r"analysis.basins: the basin maps run .* lower basin_steps to \d+ or basin_grid to \d+",
+    ),
+    "paths_memory": (
+        body(steps="1000", start="", starts="[" + ",".join(["[0,0]"] * 10000) + "]")
+        + '[[optimizer]]\nkind = "sgd"\n[[optimizer]]\nkind = "momentum"\n',
+        r"steps: the animation keeps 3 optimizers x 10000 starts x 1001 points .* lower steps",
+    ),
+    "pixel_memory": (
+        GOOD + "\n[render]\nframes = 1000\nwidth = 3840\nheight = 2160\n",
+        r"render.frames: the animation has 1000 frames of 3840x2160 .* lower frames to \d+",
+    ),
+    "too_many_optimizers": (
+        GOOD + '\n[[optimizer]]\nkind = "sgd"\n' * 12,
+        r"optimizer: 13 optimizers; at most 12",
+    ),
 }
 
 

@@ -306,3 +306,93 @@ def test_only_renders_the_chosen_scenario_and_keeps_the_others(fresh: Built, mon
     assert not (fresh.site / "scenarios" / "cliff.html").exists()  # stale, not asked for: left out
     stats = site_build.build_site(fresh.scenarios, fresh.site, jobs=1)  # a full build: back again
     assert calls == ["bowl", "cliff"] and (fresh.site / "scenarios" / "cliff.html").is_file()
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text() if (task / "children").exists() else ""
+        found |= {int(c) for c in text.split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_sigterm_to_a_parallel_build_leaves_no_worker_behind(tmp_path: Path, tiny: Path):
+    import signal
+    import time
+
+    out = tmp_path / "site"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gallery", "build", "--scenarios", str(tiny), "--out", str(out),
+         "--jobs", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parents[2],
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        workers = {c for c in _children(proc.pid) if _alive(c)}
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the build never started its workers"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) != 0
+    deadline = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)], "workers outlived the build"
+    assert not out.exists()  # nothing half-written
+    assert not list(tmp_path.glob(".site.*")), list(tmp_path.iterdir())
+
+
+def test_two_builds_into_one_folder_give_a_complete_site(fresh: Built):
+    command = [sys.executable, "-m", "gallery", "build", "--scenarios", str(fresh.scenarios),
+               "--out", str(fresh.site), "--jobs", "1"]  # fmt: skip
+    src = fresh.scenarios / "bowl.toml"
+    src.write_text(src.read_text().replace("Tiny bowl", "Tiny bowl, again"))  # both render it
+    procs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         cwd=Path(__file__).parents[2])
+        for _ in range(2)
+    ]  # fmt: skip
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert any("another build" in out for out, _ in results)  # the second one waited
+    pages = {p.name for p in (fresh.site / "scenarios").glob("*.html")}
+    assert pages == {"bowl.html", "cliff.html"} and (fresh.site / "index.html").is_file()
+    assert "Tiny bowl, again" in (fresh.site / "index.html").read_text()
+    leftovers = [p.name for p in fresh.site.parent.iterdir() if p.name.startswith(".site")]
+    assert leftovers == []
+
+
+def test_an_unwritable_output_is_one_error_naming_it(fresh: Built, capsys):
+    blocker = fresh.root / "not-a-folder"
+    blocker.write_text("a file where the output's parent folder should be")
+    out = blocker / "site"
+    code = main(["build", "--scenarios", str(fresh.scenarios), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith(f"error: {blocker}") and "cannot write" in err, err
+
+
+def test_a_fifo_among_the_scenarios_does_not_block_the_build(fresh: Built, capsys):
+    import os
+
+    os.mkfifo(fresh.scenarios / "pipe.toml")
+    stats = site_build.build_site(fresh.scenarios, fresh.root / "other", jobs=1, keep_going=True)
+    assert [Path(p).name for p in stats.invalid] == ["pipe.toml"]
+    assert "pipe.toml: not a regular file" in capsys.readouterr().err
+    assert (fresh.root / "other" / "scenarios" / "bowl.html").is_file()
+
+
+def test_a_label_that_breaks_mathtext_is_an_error_of_the_file(fresh: Built, capsys):
+    src = fresh.scenarios / "bowl.toml"
+    src.write_text(src.read_text().replace('kind = "adam"', 'kind = "adam"\nlabel = "$\\\\foo$"'))
+    code = main(["build", "--scenarios", str(fresh.scenarios), "--out", str(fresh.site)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{src}: optimizer[2].label: " in err and "does not parse" in err
