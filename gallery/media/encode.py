@@ -28,7 +28,7 @@ GIF_CAP = 2_000_000
 _OPAQUE = np.uint32(0xFF000000 if np.little_endian else 0xFF)  # alpha 255 in a packed pixel
 GIF_MIN_WIDTH = 640
 TRANSPARENT = 255  # palette index kept free: "unchanged since the previous frame"
-QUEUE_FRAMES = 24  # frames waiting for a writer thread, at most
+QUEUE_FRAMES = 16  # frames waiting for a writer thread, at most
 
 
 def png_bytes(frame: np.ndarray) -> bytes:
@@ -186,7 +186,10 @@ class GifWriter:
         self.accents = list(accents)
         self.bg_rgb = _pack(background)
         self.fps, self.hold = fps, hold
-        self.frames: list[np.ndarray] = []  # palette indices, kept for the size cap's re-encodes
+        # palette indices, for the size cap's re-encodes: frame 0, then each frame's changes
+        self._first: np.ndarray | None = None
+        self._changes: list[tuple[np.ndarray, np.ndarray]] = []  # (flat positions, new indices)
+        self._idx: np.ndarray | None = None  # the latest frame's indices (updated in place)
         self._deltas = _Deltas()
         self._palette: Palette | None = None
         self._palette_made = threading.Event()
@@ -215,8 +218,24 @@ class GifWriter:
                 self._palette_made.set()
             return
         idx, changed = self._quantize(rgb)
-        self.frames.append(idx)
+        if self._first is None:
+            self._first = idx.copy()
+        else:
+            self._changes.append((changed, idx.reshape(-1)[changed]))
         self._deltas.add(idx, changed)
+
+    @property
+    def frames(self) -> list[np.ndarray]:
+        """Every frame's palette indices (rebuilt from frame 0 and the changes)."""
+        self._worker.join()
+        if self._first is None:
+            return []
+        out = [self._first]
+        for at, values in self._changes:
+            f = out[-1].copy()
+            f.reshape(-1)[at] = values
+            out.append(f)
+        return out
 
     def _quantize(self, rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Palette indices of an RGB(A) frame, and the flat positions whose index changed since
@@ -230,17 +249,19 @@ class GifWriter:
         rgb = np.ascontiguousarray(rgb)
         raw = _raw(rgb)
         ref = self.bg_rgb if self._prev_raw is None else self._prev_raw
-        prev = self.frames[-1] if self.frames else palette.bg_index
-        idx = prev.copy()
+        if self._idx is None:
+            self._idx = palette.bg_index.copy()
+        flat = self._idx.reshape(-1)
         at = np.flatnonzero(raw != ref)
         if at.size:
             on_bg = (raw.reshape(-1)[at] | _OPAQUE) == self.bg_rgb.reshape(-1)[at]
             looked_up = palette.fast(rgb.reshape(-1, rgb.shape[-1])[at, :3])
             new = np.where(on_bg, palette.bg_index.reshape(-1)[at], looked_up)
-            idx.reshape(-1)[at] = new
-            at = at[new != prev.reshape(-1)[at]]
+            keep = new != flat[at]
+            at = at[keep]
+            flat[at] = new[keep]
         self._prev_raw = raw
-        return idx, at
+        return self._idx, at
 
     def abort(self) -> None:
         """Stop the background thread; any error of its is dropped."""
@@ -250,16 +271,19 @@ class GifWriter:
         """(GIF bytes, notes); lowers colours, then frame rate, then size until under `cap`."""
         self._worker.join()
         notes: list[str] = []
-        frames, palette, fps = self.frames, self._palette, self.fps
-        data = _assemble(self._deltas, palette, durations_ms(len(frames), fps, self.hold))
+        palette, fps = self._palette, self.fps
+        data = _assemble(
+            self._deltas, palette, durations_ms(len(self._deltas.images), fps, self.hold)
+        )
         if cap is None or len(data) <= cap:
             return data, notes
         start = len(data)
+        frames = self.frames
         for colors in (128, 64, 32):
             palette2 = Palette(self.background, self.accents, colors)
             remap = palette2.exact(palette.rgb[None, :, :])[0]
             remap = np.concatenate([remap, np.full(256 - len(remap), TRANSPARENT, np.uint8)])
-            frames2 = [remap[f] for f in self.frames]
+            frames2 = [remap[f] for f in frames]
             data = _write_gif(frames2, palette2, durations_ms(len(frames2), fps, self.hold))
             frames, palette = frames2, palette2
             if len(data) <= cap:

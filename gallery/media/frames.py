@@ -440,23 +440,22 @@ class Scene:
         renderer = self.canvas.get_renderer()
         for panel, ax in ((self.px3, ax3), (self.pxc, axc), (self.pxl, axl)):
             for i, st in enumerate(self.styles):
+                line = Line2D([], [], color=st.color, ls=st.linestyle, lw=lw, alpha=alpha,
+                              solid_capstyle="round", transform=ident)  # fmt: skip
+                head = Line2D([], [], ls="none", marker=st.marker, ms=ms, mfc=st.color,
+                              mec="black", mew=0.8, transform=ident)  # fmt: skip
+                cross = Line2D([], [], ls="none", marker="X", ms=ms * 1.25, mfc=st.color,
+                               mec="black", mew=0.8, transform=ident)  # fmt: skip
+                for a in (line, head, cross):
+                    a.set_figure(self.fig)
+                    a.set_clip_box(ax.bbox)
+                # every path of an optimizer on a panel is drawn alike: one recording for all
+                strokes = [_Stroke(a, renderer) for a in (line, head, cross)]
                 for k in range(self.traj.runs[i].xy.shape[1]):
-                    line = Line2D([], [], color=st.color, ls=st.linestyle, lw=lw, alpha=alpha,
-                                  solid_capstyle="round", transform=ident)  # fmt: skip
-                    head = Line2D([], [], ls="none", marker=st.marker, ms=ms, mfc=st.color,
-                                  mec="black", mew=0.8, transform=ident)  # fmt: skip
-                    cross = Line2D([], [], ls="none", marker="X", ms=ms * 1.25, mfc=st.color,
-                                   mec="black", mew=0.8, transform=ident)  # fmt: skip
-                    for a in (line, head, cross):
-                        a.set_figure(self.fig)
-                        a.set_clip_box(ax.bbox)
                     pix = np.ascontiguousarray(panel[i][:, k])
                     # last in-view point up to each step (-1: none yet)
                     seen = np.where(np.isfinite(pix[:, 0]), np.arange(len(pix)), -1)
-                    self._lines.append(
-                        (pix, np.maximum.accumulate(seen), _Stroke(line, renderer),
-                         _Stroke(head, renderer), _Stroke(cross, renderer))
-                    )  # fmt: skip
+                    self._lines.append((pix, np.maximum.accumulate(seen), *strokes))
         cursor = Line2D([], [], color="#444444", lw=1.0, ls=(0, (3, 2)), transform=ident)
         cursor.set_figure(self.fig)
         self.cursor = cursor

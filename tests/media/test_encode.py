@@ -83,3 +83,90 @@ def test_mp4_crops_to_even_dimensions():
         meta = next(reader)
         assert tuple(meta["size"]) == (320, 180)
         assert sum(1 for _ in reader) == 3
+
+
+def _exact_frames():
+    """Background plus an accent-coloured block that moves, stays, and leaves (exact colours)."""
+    bg = np.full((60, 80, 3), 240, np.uint8)
+    bg[:, :40] = 200
+    frames = []
+    for x in (5, 20, 20, 50, None):  # moves, holds still (no change), moves, then disappears
+        f = bg.copy()
+        if x is not None:
+            f[10:20, x : x + 8] = (0, 114, 178)
+        frames.append(f)
+    return bg, frames
+
+
+def test_gif_frames_decode_to_the_frames_added_even_unchanged_ones():
+    bg, frames = _exact_frames()
+    gw = GifWriter(bg, ["#0072B2"], fps=10, hold=0)
+    for f in frames:
+        gw.add(f)
+    data, _ = gw.encode()
+    im = Image.open(io.BytesIO(data))
+    assert im.n_frames == len(frames)
+    for k, f in enumerate(frames):
+        im.seek(k)
+        assert np.array_equal(np.asarray(im.convert("RGB")), f), k
+
+
+def _alpha(rgb):
+    return np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=-1)
+
+
+def test_gif_writer_takes_rgba_frames_it_may_keep():
+    bg, frames = _exact_frames()
+    a = GifWriter(bg, ["#0072B2"], fps=10, hold=0)
+    b = GifWriter(_alpha(bg), ["#0072B2"], fps=10, hold=0)
+    for f in frames:
+        a.add(f)
+        b.add(_alpha(f), owned=True)
+    assert a.encode()[0] == b.encode()[0]
+
+
+def test_gif_writer_error_surfaces_in_the_caller():
+    bg, frames = _exact_frames()
+    gw = GifWriter(bg, ["#0072B2"], fps=10, hold=0)
+    gw.add(frames[0])
+    gw.add(frames[1][:30])  # wrong size: fails in the writer thread
+    try:
+        gw.encode()
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a bad frame must fail encode()")
+
+
+def test_mp4_hold_repeats_the_last_frame():
+    import tempfile
+
+    import imageio_ffmpeg
+
+    mp4 = Mp4Writer((64, 48), fps=10, hold=3)
+    for v in (0, 255):
+        mp4.add(np.full((48, 64, 4), v, np.uint8))
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as fh:
+        fh.write(mp4.finish())
+        fh.flush()
+        reader = imageio_ffmpeg.read_frames(fh.name)
+        next(reader)
+        got = [np.frombuffer(f, np.uint8).mean() for f in reader]
+    assert len(got) == 5 and got[0] < 10 and min(got[1:]) > 245
+
+
+def test_mp4_writer_reports_a_dead_ffmpeg_as_an_error_not_a_closed_stdout():
+    mp4 = Mp4Writer((64, 48), fps=10)
+    frame = np.zeros((48, 64, 4), np.uint8)
+    mp4.add(frame)
+    mp4._proc.kill()
+    try:
+        for _ in range(200):  # the pipe fills, then the writer thread's error surfaces
+            mp4.add(frame)
+        mp4.finish()
+    except RuntimeError as exc:
+        assert "ffmpeg" in str(exc)
+    else:
+        raise AssertionError("a killed ffmpeg must fail the MP4")
+    finally:
+        mp4.abort()
