@@ -287,30 +287,33 @@ class SiteLock:
         except OSError as exc:
             raise SiteError(f"{self.path.parent}: cannot write: {exc.strerror or exc}") from None
         deadline, said = time.monotonic() + self.wait, False
-        while True:
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                holder = self._holder()
-                if holder is None:  # stale: remove it and try again
-                    with contextlib.suppress(FileNotFoundError):
-                        self.path.unlink()
-                    continue
-                if time.monotonic() > deadline:
-                    raise SiteError(
-                        f"{self.out}: another build (pid {holder}) is writing it; try again "
-                        "when it is done"
-                    ) from None
-                if not said:
-                    print(f"note: another build (pid {holder}) is writing {self.out}; waiting")
-                    said = True
-                time.sleep(self.poll)
-                continue
-            except OSError as exc:
-                raise SiteError(f"{self.path}: cannot write: {exc.strerror or exc}") from None
-            with os.fdopen(fd, "w") as fh:
-                fh.write(str(os.getpid()))
-            return self
+        mine = self.path.with_name(f"{self.path.name}.{os.getpid()}")
+        try:
+            mine.write_text(str(os.getpid()))  # the lock appears with its PID already in it
+            while True:
+                try:
+                    os.link(mine, self.path)  # atomic: fails if another build holds the lock
+                    return self
+                except FileExistsError:
+                    holder = self._holder()
+                    if holder is None:  # its build died: remove the stale lock and try again
+                        with contextlib.suppress(FileNotFoundError):
+                            self.path.unlink()
+                        continue
+                    if time.monotonic() > deadline:
+                        raise SiteError(
+                            f"{self.out}: another build (pid {holder}) is writing it; try again "
+                            "when it is done"
+                        ) from None
+                    if not said:
+                        print(f"note: another build (pid {holder}) is writing {self.out}; waiting")
+                        said = True
+                    time.sleep(self.poll)
+        except OSError as exc:
+            raise SiteError(f"{exc.filename or self.path}: cannot write: {exc.strerror}") from None
+        finally:
+            with contextlib.suppress(OSError):
+                mine.unlink()
 
     def __exit__(self, *exc) -> None:
         with contextlib.suppress(OSError):

@@ -39,6 +39,12 @@ all = true
 claims = ["not diverges"]
 text = "Plain **gradient descent** at lr = {lr}."
 
+[analysis]
+sweep_points = 6
+
+[view]
+grid = 24
+
 [render]
 width = 320
 height = 180
@@ -66,6 +72,9 @@ lr = "tuned"
 sweep_points = 8
 basins = true
 basin_grid = 12
+
+[view]
+grid = 24
 
 [render]
 width = 320
