@@ -280,8 +280,9 @@ def test_no_code_runs_while_parsing(monkeypatch):
 
         return guarded
 
-    monkeypatch.setattr(builtins, "eval", forbidden)
-    monkeypatch.setattr(builtins, "exec", forbidden)
+    # text is what a file could smuggle in; code objects are Python importing its own modules
+    monkeypatch.setattr(builtins, "eval", no_strings(builtins.eval))
+    monkeypatch.setattr(builtins, "exec", no_strings(builtins.exec))
     monkeypatch.setattr(os, "system", forbidden)
     monkeypatch.setattr(sympy, "sympify", no_strings(sympy.sympify))
     module = importlib.import_module("sympy.core.sympify")
