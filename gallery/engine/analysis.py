@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gallery.engine import optim
+from gallery.engine.metrics import distance_to
 from gallery.engine.scenario import OptimizerSpec, Scenario
 from gallery.engine.simulate import run
 
@@ -156,8 +157,7 @@ def sweep_lrs(
     with np.errstate(invalid="ignore"):
         for rows, r in chunk_runs():
             if f_star is not None:  # near a known minimum in position: f's level is not enough
-                xy = r.xy[:, :, None, :]
-                within = np.sqrt(((xy - scenario.minima) ** 2).sum(-1)).min(axis=-1) < tol
+                within = distance_to(r.xy, scenario.minima) < tol
             else:
                 within = np.abs(r.f - f_ref) < tol
             hit = within.any(axis=0)

@@ -35,6 +35,20 @@ class RunMetrics:
         return int(self.final_f.shape[0])
 
 
+def distance_to(xy: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Distance from every point of `xy` (..., 2) to the nearest of `points` (M, 2).
+
+    One point at a time, so memory stays that of `xy` however many points there are; NaN
+    positions give inf.
+    """
+    best = np.full(xy.shape[:-1], np.inf)
+    with np.errstate(invalid="ignore"):
+        for p in points:
+            d = np.hypot(xy[..., 0] - p[0], xy[..., 1] - p[1])
+            best = np.fmin(best, np.where(np.isfinite(d), d, np.inf))
+    return best
+
+
 def _first(mask: np.ndarray) -> np.ndarray:
     """Index of the first True along axis 0 per column, -1 where there is none."""
     hit = mask.any(axis=0)
@@ -72,9 +86,7 @@ def measure_run(
             reversals[:, axis] = count
     m = minima.shape[0]
     if m:
-        d_all = np.sqrt(((xy[:, :, None, :] - minima[None, None, :, :]) ** 2).sum(-1))  # (T, N, M)
-        d_min = np.nanmin(np.where(np.isfinite(d_all), d_all, np.inf), axis=-1)
-        steps_to_min = _first(d_min < tol)
+        steps_to_min = _first(distance_to(xy, minima) < tol)
         d_last = np.sqrt(((last_xy[:, None, :] - minima[None]) ** 2).sum(-1))
         nearest = d_last.argmin(axis=1)
         distance = d_last[np.arange(len(nearest)), nearest]

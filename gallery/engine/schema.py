@@ -348,14 +348,14 @@ TOP = (
     Key("starts", Points(1, MAX_STARTS), None, help="several start points", default_text="—"),
     Key(
         "minima",
-        Points(0, 100),
+        Points(0, 32),
         (),
         help="known minimisers, used by the metrics",
         default_text="none",
     ),
     Key(
         "saddles",
-        Points(0, 100),
+        Points(0, 32),
         (),
         help="known saddle points, for `lingers` and `escapes`",
         default_text="none",
