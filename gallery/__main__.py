@@ -25,13 +25,19 @@ def _load(path: str):
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    from gallery.engine.simulate import simulate, trace_csv
+    from gallery.engine.simulate import csv_chunks, simulate
 
-    text = trace_csv(simulate(_load(args.file)))
+    traj = simulate(_load(args.file))
     if args.csv in (None, "-"):
-        sys.stdout.write(text)
-    else:
-        Path(args.csv).write_text(text, encoding="utf-8")
+        for chunk in csv_chunks(traj):
+            sys.stdout.write(chunk)
+        return 0
+    try:
+        with open(args.csv, "w", encoding="utf-8") as fh:
+            for chunk in csv_chunks(traj):
+                fh.write(chunk)
+    except OSError as exc:
+        raise UserError(f"{args.csv}: cannot write: {exc.strerror or exc}") from None
     return 0
 
 
@@ -116,7 +122,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from gallery.engine.simulate import simulate, trace_csv
+    from gallery.engine.simulate import MAX_CSV_ROWS, simulate, trace_csv
     from gallery.media.frames import RenderError
     from gallery.media.render import render
     from gallery.site import bundle
@@ -139,7 +145,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         bundle.MP4: media.mp4,
         bundle.POSTER: media.png,
         bundle.THUMB: media.thumb,
-        bundle.CSV: trace_csv(traj).encode(),
+        bundle.CSV: trace_csv(traj, MAX_CSV_ROWS)[0].encode(),
         bundle.TOML: sc.source.encode(),
     }
     for role, data in files.items():

@@ -154,13 +154,33 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def trace_csv(traj: Trajectories) -> str:
-    """Every point of every run as CSV: `optimizer,start,step,x,y,f`; diverged points are `nan`."""
-    lines = [CSV_HEADER]
+#: Rows of the CSV a page offers for download: beyond this, evenly chosen start points are kept
+#: (`gallery trace` writes every row).
+MAX_CSV_ROWS = 1_000_000
+
+
+def csv_chunks(traj: Trajectories, starts: np.ndarray | None = None):
+    """The CSV of every point of every run (of `starts` only, if given), a start at a time:
+    `optimizer,start,step,x,y,f`; diverged points are `nan`."""
+    yield CSV_HEADER + "\n"
     for r in traj.runs:
         label = _csv_field(r.spec.label)
         steps, n = r.f.shape
-        for i in range(n):
+        for i in range(n) if starts is None else starts:
             xs, ys, fs = r.xy[:, i, 0].tolist(), r.xy[:, i, 1].tolist(), r.f[:, i].tolist()
-            lines.extend(f"{label},{i},{t},{xs[t]!r},{ys[t]!r},{fs[t]!r}" for t in range(steps))
-    return "\n".join(lines) + "\n"
+            yield "".join(f"{label},{i},{t},{xs[t]!r},{ys[t]!r},{fs[t]!r}\n" for t in range(steps))
+
+
+def trace_csv(traj: Trajectories, most: int | None = None) -> tuple[str, str | None]:
+    """(the CSV, a note if it holds only some start points): at most `most` rows."""
+    steps, n = traj.runs[0].f.shape
+    rows = steps * n * len(traj.runs)
+    if most is None or rows <= most:
+        return "".join(csv_chunks(traj)), None
+    keep = max(1, most // (steps * len(traj.runs)))
+    picked = np.unique(np.linspace(0, n - 1, keep).round().astype(int))
+    note = (
+        f"the CSV holds {len(picked)} of the {n} start points (evenly chosen), to stay under "
+        f"{most:,} rows; `gallery trace` writes them all"
+    )
+    return "".join(csv_chunks(traj, picked)), note

@@ -319,19 +319,20 @@ def describe(sc: Any, key: str) -> Described:
 def draw(sc: Any, d: Described) -> Bundle:
     """The described bundle with its files: animation, posters, CSV, charts, basin maps."""
     from gallery.engine import analysis
-    from gallery.engine.simulate import Trajectories, trace_csv
+    from gallery.engine.simulate import MAX_CSV_ROWS, Trajectories, trace_csv
     from gallery.media import charts
     from gallery.media.render import poster, render
     from gallery.site import insights, mathsvg
 
     traj = d.traj
     media = render(traj, ("gif", "mp4", "png"))
+    csv, csv_note = trace_csv(traj, MAX_CSV_ROWS)
     files: dict[str, bytes | None] = {
         MP4: media.mp4,
         GIF: media.gif,
         POSTER: media.png,
         THUMB: media.thumb,
-        CSV: trace_csv(traj).encode("utf-8"),
+        CSV: csv.encode("utf-8"),
         TOML: sc.source.encode("utf-8"),
     }
     try:
@@ -352,7 +353,7 @@ def draw(sc: Any, d: Described) -> Bundle:
         sections["basins"] = _basin_section(sc, insights.basin_sentences(sc, basins))
     return replace(
         d.bundle,
-        notes=tuple(media.notes),
+        notes=tuple(media.notes) + ((csv_note,) if csv_note else ()),
         frames=media.frame_count,
         size=tuple(media.size),
         analysis=sections,

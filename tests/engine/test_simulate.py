@@ -79,7 +79,7 @@ def test_noise_is_seeded():
 
 def test_trace_csv_format():
     traj = simulate(loads(CUBIC, "cubic.toml"))
-    lines = trace_csv(traj).splitlines()
+    lines = trace_csv(traj)[0].splitlines()
     assert lines[0] == CSV_HEADER
     assert len(lines) == 1 + 2 * 151
     first = lines[1].split(",")
@@ -104,3 +104,17 @@ def test_noise_from_the_scenario_file_is_seeded_and_repeats_spread():
     np.testing.assert_array_equal(a.xy[0], np.repeat([[0.5, 0.5]], 4, axis=0))
     assert len({tuple(p) for p in a.xy[10]}) == 4
     assert loads(text, "n.toml").optimizers[0].short == "SGD lr=0.01 σ=0.5"
+
+
+def test_a_long_csv_keeps_evenly_chosen_starts_and_says_so():
+    from gallery.engine.simulate import csv_chunks
+
+    text = CUBIC.replace("start = [2, 3]", "starts = [[1, 1], [-1, 0.5], [0.2, -1.5], [0.5, 0.5]]")
+    traj = simulate(loads(text, "b.toml"))
+    full, note = trace_csv(traj)
+    assert note is None and full == "".join(csv_chunks(traj))
+    rows_per_start = traj.runs[0].f.shape[0] * len(traj.runs)
+    part, note = trace_csv(traj, most=2 * rows_per_start)
+    assert "holds 2 of the 4 start points" in note
+    starts = {line.split(",")[1] for line in part.splitlines()[1:]}
+    assert starts == {"0", "3"}  # the first and the last, evenly chosen
