@@ -27,8 +27,9 @@ browser:
 test: install browser
 	$(BIN)/pytest -q
 
+# BASE_URL: the address the site is published at (the Pages workflow passes it), for citations
 site: install
-	$(BIN)/gallery build
+	$(BIN)/gallery build $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
 serve: install
 	$(BIN)/gallery serve

@@ -167,6 +167,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             only=args.only,
             keep_going=args.keep_going,
+            base_url=args.base_url,
         )
     except BuildError as exc:
         raise UserError(str(exc)) from None
@@ -181,8 +182,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     def rebuild() -> int:
         build = argparse.Namespace(
-            scenarios=args.scenarios, out=args.out, jobs=None, only=None, keep_going=True
-        )
+            scenarios=args.scenarios, out=args.out, jobs=None, only=None, keep_going=True,
+            base_url=None,
+        )  # fmt: skip
         try:
             return cmd_build(build)
         except UserError as exc:
@@ -228,6 +230,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, default=None)
     b.add_argument("--only", action="append", metavar="SLUG")
     b.add_argument("--keep-going", action="store_true")
+    b.add_argument(
+        "--base-url", metavar="URL", help="the address the site is published at (for citations)"
+    )
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("serve", help="build, serve site/ locally and rebuild when a file changes")

@@ -179,6 +179,7 @@ def build_site(
     only: Iterable[str] | None = None,
     keep_going: bool = False,
     cache_dir: Path | None = None,
+    base_url: str | None = None,
 ) -> BuildStats:
     """Build the site; problems are printed as `error: ...` lines and recorded in the stats.
 
@@ -214,7 +215,7 @@ def build_site(
 
     try:
         with cache.SiteLock(out), _terminate_as_interrupt():
-            return _build_locked(by_slug, wanted, out, store, jobs, keep_going, stats, t0)
+            return _build_locked(by_slug, wanted, out, store, jobs, keep_going, stats, t0, base_url)
     except cache.SiteError as exc:
         raise BuildError(str(exc)) from None
 
@@ -239,10 +240,23 @@ def _terminate_as_interrupt():
         signal.signal(signal.SIGTERM, old)
 
 
-def _build_locked(by_slug, wanted, out, store, jobs, keep_going, stats, t0) -> BuildStats:
+def _built_on() -> str:
+    """The build's date (UTC), or SOURCE_DATE_EPOCH's for reproducible builds."""
+    import datetime
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        if epoch and epoch.isdigit()
+        else datetime.datetime.now(datetime.UTC)
+    )
+    return when.date().isoformat()
+
+
+def _build_locked(by_slug, wanted, out, store, jobs, keep_going, stats, t0, base_url) -> BuildStats:
     """The build proper, holding the output folder's lock."""
     from gallery.engine.files import read_file
-    from gallery.site import cache, pages
+    from gallery.site import cache, citation, pages
 
     bundles: dict[str, Bundle] = {}
     todo: dict[str, tuple[str, str]] = {}
@@ -285,8 +299,17 @@ def _build_locked(by_slug, wanted, out, store, jobs, keep_going, stats, t0) -> B
     if failures and not keep_going:
         return stats
 
+    try:
+        cited = citation.read(pages.CITATION, base_url)
+    except citation.CitationError as exc:
+        raise BuildError(str(exc)) from None
+    if cited.url is None:
+        print(
+            "warning: the site's address is unknown (no --base-url, and CITATION.cff's url is "
+            "missing or a placeholder): the cite and embed snippets use relative links"
+        )
     typeset = pages.Typesetter(store.get_blob, store.put_blob)
-    site = pages.render_site(list(bundles.values()), pages.read_citation(), typeset)
+    site = pages.render_site(list(bundles.values()), cited, typeset, _built_on())
     try:
         written = cache.write_site(site, out)
     except cache.SiteError as exc:

@@ -25,6 +25,14 @@ THUMB = "-thumb.png"  # the last frame, small, for the index
 CSV = ".csv"  # every point of every run
 TOML = ".toml"  # the scenario file as written
 FORMULA = "-formula.svg"  # f(x, y) typeset
+POSTER_PDF = "-poster.pdf"  # the last frame as vector graphics, for print
+POSTER_SVG = "-poster.svg"
+STRIP_PNG = "-strip.png"  # a few moments of the run side by side
+STRIP_PDF = "-strip.pdf"
+FRAMES_ZIP = "-frames.zip"  # every frame as PNG, for LaTeX's animate package
+SLIDE_GIF = "-slide.gif"  # one panel, slide-sized
+SLIDE_MP4 = "-slide.mp4"
+ALL_ZIP = "-all.zip"  # every file of the scenario
 
 
 def kind_poster(kind: str) -> str:
@@ -122,6 +130,8 @@ class Bundle:
     analysis: Mapping[str, Section]
     fps: float
     frame_steps: tuple[int, ...]  # the step each frame of the animation shows
+    strip_steps: tuple[int, ...] = ()  # the moments of the frame strip
+    zip_frames: tuple[str, int, int] | None = None  # frames ZIP: (file prefix, first, last)
     files: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
     def path(self, role: str) -> str:
@@ -174,6 +184,8 @@ class Bundle:
                 "notes": tuple(d["notes"]),
                 "size": tuple(d["size"]),
                 "frame_steps": tuple(d["frame_steps"]),
+                "strip_steps": tuple(d.get("strip_steps", ())),
+                "zip_frames": tuple(d["zip_frames"]) if d.get("zip_frames") else None,
             },
             runs=runs,
             analysis=analysis,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,10 @@ from gallery.engine.text import num, value
 from gallery.site import bundle as B
 from gallery.site import verdicts
 from gallery.site.bundle import Bundle
+from gallery.site.citation import Citation
 
 TEMPLATES = Path(gallery.__file__).resolve().parent.parent / "templates"
 CITATION = TEMPLATES.parent / "CITATION.cff"
-DEFAULT_URL = "https://example.github.io/optimizer-gallery/"
 STATIC = ("style.css",)
 
 _md = MarkdownIt("commonmark", {"html": False})
@@ -37,66 +36,32 @@ def markdown(text: str) -> Markup:
     return Markup(_md.render(text))
 
 
-@dataclass(frozen=True)
-class Citation:
-    """What CITATION.cff says about the project."""
-
-    title: str
-    authors: tuple[str, ...]
-    version: str
-    year: str
-    url: str
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
 
 
-def read_citation(path: Path = CITATION) -> Citation:
-    """The few CITATION.cff fields the site uses (a small YAML subset: scalars, author lists)."""
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    top: dict[str, str] = {}
-    authors: list[dict[str, str]] = []
-    section = None
-    for raw in text.splitlines():
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        m = re.match(r"^(\s*)(- )?([\w-]+):\s*(.*)$", raw)
-        if not m:
-            continue
-        indent, dash, key, val = m.groups()
-        val = val.strip().strip("'\"")
-        if not indent and not dash:
-            section = key
-            if val:
-                top[key] = val
-        elif section == "authors":
-            if dash:
-                authors.append({})
-            if authors:
-                authors[-1][key] = val
-    names = []
-    for a in authors:
-        if "name" in a:
-            names.append(a["name"])
-        elif "family-names" in a:
-            names.append(f"{a['family-names']}, {a.get('given-names', '')}".rstrip(", "))
-    url = top.get("url", DEFAULT_URL)
-    return Citation(
-        title=top.get("title", "Optimizer Gallery"),
-        authors=tuple(names) or ("Optimizer Gallery contributors",),
-        version=top.get("version", gallery.__version__),
-        year=top.get("date-released", "")[:4],
-        url=url if url.endswith("/") else url + "/",
-    )
+def markdown_text(text: str) -> str:
+    """`text` with every character CommonMark could read as markup escaped by a backslash."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def _bibtex_escape(text: str) -> str:
     return re.sub(r"([&%$#_{}])", r"\\\1", text)
 
 
-def cite(c: Citation, slug: str, title: str, page_url: str, gif_url: str, alt: str) -> dict:
-    """BibTeX, plain-text citation and embed snippets for one scenario page."""
+def cite(c: Citation, b: Bundle, built_on: str) -> dict[str, str]:
+    """BibTeX, plain-text citation, embeds and LaTeX snippets for one scenario page.
+
+    With the site's address known, every link is absolute; without it, links are relative to the
+    site's root and `note` says how to set the address. Media addresses never carry a version
+    query: a snippet pasted into notes keeps pointing at the same file after every rebuild.
+    """
+    root = c.url or ""
+    page_url = f"{root}scenarios/{b.slug}.html"
+    gif_url = root + b.path(B.GIF)
     authors = " and ".join(f"{{{a}}}" if "," not in a else a for a in c.authors)
     lines = [
-        f"@misc{{optimizer-gallery-{slug},",
-        f"  title   = {{{_bibtex_escape(c.title)}: {_bibtex_escape(title)}}},",
+        f"@misc{{optimizer-gallery-{b.slug},",
+        f"  title   = {{{_bibtex_escape(c.title)}: {_bibtex_escape(b.title)}}},",
         f"  author  = {{{authors}}},",
     ]
     if c.year:
@@ -104,20 +69,47 @@ def cite(c: Citation, slug: str, title: str, page_url: str, gif_url: str, alt: s
     lines += [
         f"  version = {{{c.version}}},",
         f"  url     = {{{page_url}}},",
-        f"  note    = {{Scenario file {slug}.toml}}",
+        f"  urldate = {{{built_on}}},",
+        f"  note    = {{Scenario file {b.slug}.toml, version {b.key[:12]}}}",
         "}",
     ]
     year = f" ({c.year})" if c.year else ""
-    plain = f"{'; '.join(c.authors)}{year}. {c.title}: {title} (version {c.version}). {page_url}"
-    short = alt.split(":")[0]
-    md_alt = short.replace("[", "(").replace("]", ")")
+    plain = (
+        f"{'; '.join(c.authors)}{year}. {c.title}: {b.title} (version {c.version}, scenario "
+        f"{b.key[:12]}). {page_url} (accessed {built_on})."
+    )
+    short = b.alt.split(":")[0]
     html_alt = short.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return {
+    out = {
         "bibtex": "\n".join(lines),
         "plain": plain,
-        "markdown": f"[![{md_alt}]({gif_url})]({page_url})",
+        "markdown": f"[![{markdown_text(short)}]({gif_url})]({page_url})",
         "html": f'<a href="{page_url}"><img src="{gif_url}" alt="{html_alt}"></a>',
+        "note": ""
+        if c.url
+        else "These snippets use links relative to the site's root, because the build did not "
+        "know the site's address: build with --base-url (the Pages workflow does), or set url "
+        "in CITATION.cff.",
     }
+    return out
+
+
+def latex(b: Bundle) -> dict[str, str]:
+    """LaTeX snippets for the scenario's print files (empty where a file is missing)."""
+    out = {"includegraphics": "", "animate": ""}
+    figures = [role for role in (B.POSTER_PDF, B.STRIP_PDF) if b.has(role)]
+    if figures:
+        out["includegraphics"] = "\n".join(
+            f"\\includegraphics[width=\\linewidth]{{{b.slug}{role}}}" for role in figures
+        )
+    if b.zip_frames and b.has(B.FRAMES_ZIP):
+        prefix, first, last = b.zip_frames
+        out["animate"] = (
+            "% \\usepackage{animate} in the preamble\n"
+            f"\\animategraphics[controls,loop,width=\\linewidth]{{{num(b.fps, 6)}}}"
+            f"{{{prefix}}}{{{first}}}{{{last}}}"
+        )
+    return out
 
 
 class Typesetter:
@@ -150,6 +142,12 @@ class Typesetter:
         return path
 
 
+def versioned(b: Bundle, role: str) -> str:
+    """The site path of a file as the site's own pages link it: with `?v=` so a browser never
+    shows a stale copy. Snippets for notes use the bare path, which never changes."""
+    return f"{b.path(role)}?v={b.key[:8]}"
+
+
 def _media(b: Bundle) -> dict[str, str]:
     """Site paths of the bundle's files the scenario page links, by template name."""
     roles = {
@@ -160,11 +158,19 @@ def _media(b: Bundle) -> dict[str, str]:
         "csv": B.CSV,
         "toml": B.TOML,
         "formula": B.FORMULA,
+        "poster_pdf": B.POSTER_PDF,
+        "poster_svg": B.POSTER_SVG,
+        "strip_png": B.STRIP_PNG,
+        "strip_pdf": B.STRIP_PDF,
+        "frames_zip": B.FRAMES_ZIP,
+        "slide_gif": B.SLIDE_GIF,
+        "slide_mp4": B.SLIDE_MP4,
+        "bundle_zip": B.ALL_ZIP,
     }
-    return {name: b.path(role) for name, role in roles.items() if b.has(role)}
+    return {name: versioned(b, role) for name, role in roles.items() if b.has(role)}
 
 
-def scenario_context(b: Bundle, citation: Citation) -> dict[str, Any]:
+def scenario_context(b: Bundle, citation: Citation, built_on: str) -> dict[str, Any]:
     """Everything `scenario.html` shows about one scenario."""
     optimizers = [
         {
@@ -186,8 +192,8 @@ def scenario_context(b: Bundle, citation: Citation) -> dict[str, Any]:
         name: {
             "figures": [
                 {
-                    "src": b.path(f.svg or f.png),
-                    "png": b.path(f.png) if f.png else None,
+                    "src": versioned(b, f.svg or f.png),
+                    "png": versioned(b, f.png) if f.png else None,
                     "alt": f.alt,
                     "caption": f.caption,
                 }
@@ -198,8 +204,6 @@ def scenario_context(b: Bundle, citation: Citation) -> dict[str, Any]:
         }
         for name, section in b.analysis.items()
     }
-    url = citation.url
-    page_url = f"{url}scenarios/{b.slug}.html"
     media = _media(b)
     return {
         "scenario": b,
@@ -217,8 +221,11 @@ def scenario_context(b: Bundle, citation: Citation) -> dict[str, Any]:
         "tolerance": b.tolerance,
         "notes": b.notes,
         "analysis": analysis,
-        "cite": cite(citation, b.slug, b.title, page_url, url + b.path(B.GIF), b.alt),
-        "page_url": page_url,
+        "cite": cite(citation, b, built_on),
+        "snippets": latex(b),
+        "strip_steps": b.strip_steps,
+        "frames_zip": {"count": b.zip_frames[2] - b.zip_frames[1] + 1} if b.zip_frames else {},
+        "scenario_hash": b.key[:12],
     }
 
 
@@ -242,7 +249,7 @@ def optimizer_context(name: str, bundles: Sequence[Bundle], typeset: Typesetter)
                 "slug": b.slug,
                 "title": b.title,
                 "lines": lines,
-                "src": b.path(role if b.has(role) else B.THUMB),
+                "src": versioned(b, role if b.has(role) else B.THUMB),
                 "alt": f"Final frame of {b.title} showing "
                 + (f"{name} runs only" if b.has(role) else "every optimizer of the scenario")
                 + ": "
@@ -294,6 +301,7 @@ def render_site(
     bundles: Sequence[Bundle],
     citation: Citation,
     typeset: Typesetter,
+    built_on: str,
     templates: Path = TEMPLATES,
 ) -> dict[str, bytes]:
     """Every file of the site (pages, stylesheet, media) as relative path -> bytes."""
@@ -308,13 +316,18 @@ def render_site(
         {"name": k.name, "title": k.title, "used": used.get(k.name, 0)}
         for k in optim.KINDS.values()
     ]
-    common = {"citation": citation, "kinds": kinds, "version": gallery.__version__}
+    common = {
+        "citation": citation,
+        "kinds": kinds,
+        "version": gallery.__version__,
+        "built_on": built_on,
+    }
 
     cards = []
     for pos, b in enumerate(bundles):
         for role, data in b.files.items():
             files[b.path(role)] = data
-        ctx = scenario_context(b, citation)
+        ctx = scenario_context(b, citation, built_on)
         near = {"prev": bundles[pos - 1] if pos > 0 else None}
         near["next"] = bundles[pos + 1] if pos + 1 < len(bundles) else None
         for side, other in near.items():
@@ -326,7 +339,7 @@ def render_site(
                 "slug": b.slug,
                 "title": b.title,
                 "summary": b.summary,
-                "thumb": b.path(B.THUMB if b.has(B.THUMB) else B.POSTER),
+                "thumb": versioned(b, B.THUMB if b.has(B.THUMB) else B.POSTER),
                 "optimizers": [r.short for r in b.runs],
                 "alt": b.alt,
                 "diverged": [r.short for r in b.runs if r.diverged],

@@ -114,7 +114,7 @@ def test_scenario_page_content(built: Built):
     html = (out / "scenarios" / "cliff.html").read_text(encoding="utf-8")
     assert re.search(r"<video controls loop muted playsinline", html)
     assert "autoplay" not in html
-    assert '<source src="../media/cliff.mp4" type="video/mp4">' in html
+    assert re.search(r'<source src="\.\./media/cliff\.mp4\?v=[0-9a-f]{8}" type="video/mp4">', html)
     assert re.search(r"Diverged at step \d+: y ran off toward −∞", html)
     assert "@misc{optimizer-gallery-cliff," in html
     assert 'href="bowl.html"' in html  # previous scenario
@@ -153,10 +153,12 @@ def test_analysis_sections(built: Built):
     bowl = (out / "scenarios" / "bowl.html").read_text(encoding="utf-8")
     for slug, html in (("cliff", cliff), ("bowl", bowl)):  # every page has the sweep, PNG and SVG
         assert "Learning-rate sensitivity" in html
-        assert f'<img src="../media/{slug}-sweep-0.svg"' in html
-        assert f'<a href="../media/{slug}-sweep-0.png">PNG</a>' in html
+        assert re.search(rf'<img src="\.\./media/{slug}-sweep-0\.svg\?v=[0-9a-f]{{8}}"', html)
+        assert re.search(
+            rf'<a href="\.\./media/{slug}-sweep-0\.png\?v=[0-9a-f]{{8}}">PNG</a>', html
+        )
     assert "Basins of attraction" in cliff and "Basins of attraction" not in bowl
-    assert 'src="../media/cliff-basins-0.png"' in cliff
+    assert re.search(r'src="\.\./media/cliff-basins-0\.png\?v=', cliff)
     # the tuned rate and the rule that chose it are printed
     from gallery.engine.analysis import TUNED_CRITERION
 
@@ -401,3 +403,49 @@ def test_a_label_that_breaks_mathtext_is_an_error_of_the_file(fresh: Built, caps
     code = main(["build", "--scenarios", str(fresh.scenarios), "--out", str(fresh.site)])
     err = capsys.readouterr().err
     assert code == 2 and f"{src}: optimizer[2].label: " in err and "does not parse" in err
+
+
+def _snippets(html: str) -> dict[str, str]:
+    from html import unescape
+
+    found = re.findall(r'<pre data-copy="([^"]+)"><code>(.*?)</code></pre>', html, re.S)
+    return {name: unescape(text) for name, text in found}
+
+
+def test_media_addresses_in_snippets_survive_an_edit_of_the_prose(fresh: Built):
+    page = fresh.site / "scenarios" / "bowl.html"
+    before = _snippets(page.read_text(encoding="utf-8"))
+    src = fresh.scenarios / "bowl.toml"
+    src.write_text(src.read_text().replace("A *round* bowl.", "A *perfectly round* bowl."))
+    assert site_build.build_site(fresh.scenarios, fresh.site, jobs=1).ok
+    html = page.read_text(encoding="utf-8")
+    assert "perfectly round" in html
+    after = _snippets(html)
+    for name in ("Markdown snippet", "HTML snippet"):
+        urls = re.findall(r"media/[\w.-]+", after[name])
+        assert urls and urls == re.findall(r"media/[\w.-]+", before[name])
+        assert all((fresh.site / u).is_file() for u in urls)  # and they resolve
+        assert "?v=" not in after[name]  # snippets never carry the pages' cache-busting query
+    assert re.search(r'src="\.\./media/bowl\.mp4\?v=[0-9a-f]{8}"', html)  # the page itself does
+
+
+def test_base_url_goes_into_every_snippet(fresh: Built, capsys):
+    url = "https://ta-dl.github.io/dl101/"
+    out = fresh.root / "published"
+    assert site_build.build_site(fresh.scenarios, out, jobs=1, base_url=url).ok
+    assert "warning: the site's address is unknown" not in capsys.readouterr().out
+    snippets = _snippets((out / "scenarios" / "bowl.html").read_text(encoding="utf-8"))
+    for name in ("BibTeX", "citation", "Markdown snippet", "HTML snippet"):
+        assert f"{url}scenarios/bowl.html" in snippets[name], name
+    assert f"({url}media/bowl.gif)" in snippets["Markdown snippet"]
+    assert "urldate = {" in snippets["BibTeX"]
+
+
+def test_without_an_address_the_build_warns_and_snippets_are_relative(fresh: Built, capsys):
+    assert site_build.build_site(fresh.scenarios, fresh.site, jobs=1).ok
+    assert "warning: the site's address is unknown" in capsys.readouterr().out
+    html = (fresh.site / "scenarios" / "bowl.html").read_text(encoding="utf-8")
+    snippets = _snippets(html)
+    assert "example.github.io" not in html
+    assert "(media/bowl.gif)](scenarios/bowl.html)" in snippets["Markdown snippet"]
+    assert "build with --base-url" in html

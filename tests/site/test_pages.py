@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from pathlib import Path
 
 import jinja2
@@ -10,21 +12,12 @@ import pytest
 from gallery.site import mathsvg, pages
 
 
-def test_citation_file_is_read():
-    c = pages.read_citation()
-    assert c.title and c.authors and c.version
-    assert c.url.startswith("https://") and c.url.endswith("/")
-
-
-def test_bibtex_and_snippets_point_at_the_page():
-    c = pages.read_citation()
-    snip = pages.cite(
-        c, "a-b", "A & B", c.url + "scenarios/a-b.html", c.url + "media/x.gif", "Anim: rest"
-    )
-    assert snip["bibtex"].startswith("@misc{optimizer-gallery-a-b,")
-    assert "A \\& B" in snip["bibtex"]
-    assert c.url + "scenarios/a-b.html" in snip["plain"]
-    assert snip["markdown"] == f"[![Anim]({c.url}media/x.gif)]({c.url}scenarios/a-b.html)"
+def test_markdown_alt_text_survives_commonmark():
+    alt = "Animation of 2 optimizer paths on f(x, y) = x^2*y + 3*x*y_[1] <b> & more"
+    snippet = f"[![{pages.markdown_text(alt)}](a.gif)](p.html)"
+    html = pages._md.render(snippet)
+    found = re.search(r'alt="([^"]*)"', html)
+    assert found and unescape(found.group(1)) == alt, html
 
 
 def test_math_svg_is_deterministic_and_dateless():
