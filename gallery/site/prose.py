@@ -31,9 +31,12 @@ CATALOG: dict[str, str] = {
     "ends": "Never within {tol} of a known minimum in {steps} steps; it ends {distance} from "
     "{minimum} with f = {f}.",
     "ends_free": "After {steps} steps it is at {point} with f = {f}.",
-    "zigzag": "It visibly reverses direction {x} times along x and {y} times along y.",
-    "overshoots": "It crosses past the minimum's coordinates {count} times on the way (by up to "
+    "zigzag": "It visibly reverses direction {x} along x and {y} along y.",
+    "overshoots": "It crosses past the minimum's coordinates {count} on the way (by up to "
     "{largest}).",
+    "times": "{n} times",
+    "once": "once",
+    "never": "never",
     "lingers": "It spends {steps} steps within {tol} of the saddle {saddle}",
     "escapes": ", and leaves it for good at step {step}.",
     "stays": ", and is still there at the end.",
@@ -76,6 +79,11 @@ def fmt(v: Any) -> str:
     return str(v)
 
 
+def times(n: int) -> str:
+    """`never`, `once` or `N times`, from the catalog."""
+    return say("never") if n == 0 else say("once") if n == 1 else say("times", n=n)
+
+
 # ---------------------------------------------------------------------------------- sentences
 
 
@@ -109,10 +117,10 @@ def sentences(seen: Seen, tol: float, steps: int) -> list[str]:
         out.append(say("ends_free", steps=steps, point=end.evidence["point"], f=fmt(end.value)))
     x, y = seen["zigzag_x"].value, seen["zigzag_y"].value
     if (x or 0) + (y or 0) >= 2:
-        out.append(say("zigzag", x=x, y=y))
+        out.append(say("zigzag", x=times(x or 0), y=times(y or 0)))
     if seen["overshoots"].present:
         ev = seen["overshoots"].evidence
-        out.append(say("overshoots", count=ev["count"], largest=fmt(ev["largest"])))
+        out.append(say("overshoots", count=times(ev["count"]), largest=fmt(ev["largest"])))
     if seen["lingers"].present:
         ev = seen["lingers"].evidence
         text = say("lingers", steps=ev["steps"], tol=t, saddle=ev["saddle"])
