@@ -326,7 +326,8 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_sigterm_to_a_parallel_build_leaves_no_worker_behind(tmp_path: Path, tiny: Path):
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_a_signal_to_a_parallel_build_leaves_no_worker_behind(tmp_path: Path, tiny: Path, signame):
     import signal
     import time
 
@@ -347,7 +348,7 @@ def test_sigterm_to_a_parallel_build_leaves_no_worker_behind(tmp_path: Path, tin
         workers = {c for c in _children(proc.pid) if _alive(c)}
         time.sleep(0.05)
     assert len(workers) >= 2, "the build never started its workers"
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(getattr(signal, signame))  # SIGINT: Ctrl-C, sent to the build alone
     assert proc.wait(timeout=30) != 0
     deadline = time.monotonic() + 10
     while any(_alive(w) for w in workers) and time.monotonic() < deadline:
