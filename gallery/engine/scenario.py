@@ -76,6 +76,8 @@ class View:
     zlim: tuple[float, float] | None
     levels: str | int  # "auto", "log", "linear" or a count
     grid: int
+    aspect: str  # "equal" (to scale) or "auto"
+    zscale: str  # "auto", "linear" or "log"
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class Render:
     width: int
     height: int
     arrows: bool
+    layout: str  # "full" (three panels), "contour" or "surface"
 
 
 @dataclass(frozen=True)

@@ -413,6 +413,18 @@ VIEW = (
     ),
     Key("levels", Choice(("auto", "log", "linear"), (2, 200)), "auto", help="contour levels"),
     Key("grid", Integer(10, 400), 120, help="surface and contour resolution"),
+    Key(
+        "aspect",
+        Choice(("equal", "auto")),
+        "equal",
+        help="contour map drawn to scale (equal axes), or stretched to fill its panel",
+    ),
+    Key(
+        "zscale",
+        Choice(("auto", "linear", "log")),
+        "auto",
+        help="height scale of the surface: auto is log where f spans decades above the paths",
+    ),
 )
 
 RENDER = (
@@ -428,6 +440,12 @@ RENDER = (
     Key("width", Integer(160, 3840), 1280, help="pixels"),
     Key("height", Integer(120, 2160), 720, help="pixels"),
     Key("arrows", Flag(), False, help="gradient, step and velocity arrows at each head"),
+    Key(
+        "layout",
+        Choice(("full", "contour", "surface")),
+        "full",
+        help="three panels, or one clean panel with legend and step counter",
+    ),
 )
 
 ANALYSIS = (

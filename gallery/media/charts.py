@@ -11,11 +11,12 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 from matplotlib import colors as mcolors  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from gallery.engine.analysis import DIVERGED, FELL_BELOW, NOT_CONVERGED, Basins, Sweep  # noqa: E402
 from gallery.engine.scenario import Scenario  # noqa: E402
-from gallery.media.style import palette  # noqa: E402
+from gallery.media.style import looks  # noqa: E402
 
 #: Fill colours for the basins of up to eight known minima (light, distinct, colour-blind-safe).
 BASIN_COLOURS = (
@@ -48,9 +49,9 @@ def sweep_figure(scenario: Scenario, sweeps: tuple[Sweep, ...]) -> Figure:
     fig = Figure(figsize=(11, 4.2) if has_minima else (7.5, 4.2), layout="constrained")
     axes = fig.subplots(1, 2 if has_minima else 1, squeeze=False)[0]
     ax_f = axes[0]
-    looks = palette([o.color for o in scenario.optimizers])
+    styles = looks([(o.kind, o.color) for o in scenario.optimizers])
     for i, (s, spec) in enumerate(zip(sweeps, scenario.optimizers, strict=True)):
-        st = looks[i]
+        st = styles[i]
         color, marker, ls = st.color, st.marker, st.linestyle
         # with a known minimum: the gap |f - f*|, floored so exact hits stay on a log axis
         y_f = np.maximum(np.abs(s.final_f - s.f_ref), GAP_FLOOR) if has_minima else s.final_f
@@ -102,7 +103,13 @@ def sweep_figure(scenario: Scenario, sweeps: tuple[Sweep, ...]) -> Figure:
         ax_s.set_ylim(0, scenario.steps * 1.05)
     for ax in axes:
         ax.grid(True, which="major", color="#dddddd", lw=0.6)
-    handles, labels = ax_f.get_legend_handles_labels()
+    # one entry per run in its full look (colour, dash and the marker of the rate in use)
+    labels = [spec.short for spec in scenario.optimizers]
+    handles = [
+        Line2D([], [], color=st.color, ls=st.linestyle, lw=1.8, marker=st.marker, ms=7,
+               mec="black", mew=0.8)
+        for st in styles
+    ]  # fmt: skip
     handles += [
         ax_f.plot([], [], ls="none", marker="o", mfc="white", mec="black", ms=8)[0],
         ax_f.plot([], [], ls="none", marker="x", color="#444444")[0],
@@ -126,10 +133,11 @@ def basin_chart(scenario: Scenario, basins: tuple[Basins, ...]) -> bytes:
     rows = -(-k // cols)
     fig = Figure(figsize=(3.4 * cols + 1.6, 3.3 * rows + 0.3), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-    palette = [FELL_COLOUR, STALLED_COLOUR, DIVERGED_COLOUR, *BASIN_COLOURS[: max(m, 1)]]
-    cmap = mcolors.ListedColormap(palette)
+    fills = [FELL_COLOUR, STALLED_COLOUR, DIVERGED_COLOUR, *BASIN_COLOURS[: max(m, 1)]]
+    cmap = mcolors.ListedColormap(fills)
     (x0, x1), (y0, y1) = scenario.domain
-    for ax, b in zip(axes, basins, strict=False):
+    styles = looks([(o.kind, o.color) for o in scenario.optimizers])
+    for i, (ax, b) in enumerate(zip(axes, basins, strict=False)):
         special = {FELL_BELOW: 0, NOT_CONVERGED: 1, DIVERGED: 2}
         idx = b.labels + 3  # minima 0.. -> colours 3..
         for code, colour_index in special.items():
@@ -140,7 +148,7 @@ def basin_chart(scenario: Scenario, basins: tuple[Basins, ...]) -> bytes:
             extent=(x0, x1, y0, y1),
             cmap=cmap,
             vmin=-0.5,
-            vmax=len(palette) - 0.5,
+            vmax=len(fills) - 0.5,
             interpolation="nearest",
             aspect="auto",
         )
@@ -154,7 +162,18 @@ def basin_chart(scenario: Scenario, basins: tuple[Basins, ...]) -> bytes:
                 mfc="white",
                 mec="black",
             )
-        ax.set_title(b.label, fontsize=11)
+        # the title is the run's legend entry: its look, as on every other figure
+        st = styles[i] if i < len(styles) else None
+        if st is not None:
+            handle = Line2D([], [], color=st.color, ls=st.linestyle, marker=st.marker, lw=1.8,
+                            ms=7, mec="black", mew=0.6)  # fmt: skip
+            ax.legend([handle], [b.label], loc="lower left", bbox_to_anchor=(0.0, 1.0),
+                      borderaxespad=0.2, frameon=False, fontsize=11, handlelength=2.6)  # fmt: skip
+            for spine in ax.spines.values():
+                spine.set_edgecolor(st.color)
+                spine.set_linewidth(1.6)
+        else:
+            ax.set_title(b.label, fontsize=11)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         ax.tick_params(labelsize=8)

@@ -11,14 +11,24 @@ import numpy as np
 
 from gallery.engine.simulate import Trajectories
 from gallery.media.encode import GIF_CAP, GifWriter, Mp4Writer, png_bytes, thumbnail
-from gallery.media.frames import Scene
+from gallery.media.frames import Scene, slide_size
 
 FORMATS = ("gif", "mp4", "png")
+#: Size the optimizer pages' per-kind posters should be drawn at (full size ≥ 960 px wide).
+KIND_POSTER_SIZE = (960, 540)
+#: Widest a slide asset may be.
+SLIDE_MAX_WIDTH = 700
 
 
 @dataclass(frozen=True)
 class Media:
-    """Encoded outputs of one scenario."""
+    """Encoded outputs of one scenario.
+
+    `notes`: what the renderer had to do (paths thinned, GIF shrunk). `captions`: sentences for
+    the figure's caption about what it shows that the eye could miss: a path that leaves the view
+    and comes back ("Newton leaves the view at step 2 and comes back at step 3."), runs that
+    overlap, a log height scale, a stretched contour map.
+    """
 
     gif: bytes | None
     mp4: bytes | None
@@ -27,6 +37,8 @@ class Media:
     notes: tuple[str, ...]
     frame_count: int
     size: tuple[int, int]
+    captions: tuple[str, ...] = ()
+    layout: str = "full"
 
 
 def render(
@@ -35,13 +47,36 @@ def render(
     *,
     size: tuple[int, int] | None = None,
     gif_cap: int | None = GIF_CAP,
+    layout: str | None = None,
 ) -> Media:
-    """Draw every frame once and feed it straight to the requested encoders."""
+    """Draw every frame once and feed it straight to the requested encoders.
+
+    `layout`: "full" (three panels), "contour" or "surface" (one panel); default: the scenario's
+    `[render] layout`, else "full"."""
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown formats: {', '.join(sorted(unknown))}")
     with _no_gc():
-        return _render(traj, formats, size, gif_cap)
+        return _render(traj, formats, size, gif_cap, layout)
+
+
+def slide(
+    traj: Trajectories,
+    layout: str = "contour",
+    formats: Collection[str] = FORMATS,
+    *,
+    size: tuple[int, int] | None = None,
+    gif_cap: int | None = GIF_CAP,
+) -> Media:
+    """The animation in one clean panel for slides ("contour" or "surface"), with its legend and
+    step counter: GIF, MP4 and PNG (last frame) at most 700 px wide; by default 680 px wide and,
+    for the contour map, as tall as the view's shape needs (`frames.slide_size`)."""
+    if layout not in ("contour", "surface"):
+        raise ValueError(f"a slide shows one panel: 'contour' or 'surface', not {layout!r}")
+    size = size or slide_size(traj, layout)
+    if size[0] > SLIDE_MAX_WIDTH:
+        raise ValueError(f"a slide is at most {SLIDE_MAX_WIDTH} px wide, not {size[0]}")
+    return render(traj, formats, size=size, gif_cap=gif_cap, layout=layout)
 
 
 @contextmanager
@@ -59,7 +94,11 @@ def _no_gc() -> Iterator[None]:
 
 
 def _render(
-    traj: Trajectories, formats: Collection[str], size: tuple[int, int] | None, gif_cap: int | None
+    traj: Trajectories,
+    formats: Collection[str],
+    size: tuple[int, int] | None,
+    gif_cap: int | None,
+    layout: str | None,
 ) -> Media:
     settings = traj.scenario.render
     scene = gif = mp4 = None
@@ -67,7 +106,7 @@ def _render(
         if "mp4" in formats:  # ffmpeg starts up while the background is drawn
             hold = int(round(settings.hold * settings.fps))
             mp4 = Mp4Writer(size or (settings.width, settings.height), settings.fps, hold=hold)
-        scene = Scene(traj, size)
+        scene = Scene(traj, size, layout=layout)
         notes: list[str] = list(scene.notes)
         background = np.asarray(scene.canvas.buffer_rgba()).copy()
         if "gif" in formats:
@@ -105,13 +144,18 @@ def _render(
         notes=tuple(notes),
         frame_count=len(scene.steps),
         size=(scene.width, scene.height),
+        captions=tuple(scene.captions),
+        layout=scene.layout,
     )
 
 
-def poster(traj: Trajectories, size: tuple[int, int] | None = None) -> bytes:
-    """PNG of the last frame (full size unless `size` is given)."""
+def poster(
+    traj: Trajectories, size: tuple[int, int] | None = None, *, layout: str | None = None
+) -> bytes:
+    """PNG of the last frame (full size unless `size` is given; `KIND_POSTER_SIZE` for the
+    optimizer pages' cards: smaller sizes shrink the text below what reads)."""
     with _no_gc():
-        scene = Scene(traj, size)
+        scene = Scene(traj, size, layout=layout)
         try:
             return png_bytes(scene.frame(len(scene.steps) - 1))
         finally:

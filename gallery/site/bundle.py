@@ -131,6 +131,7 @@ class Bundle:
     fps: float
     frame_steps: tuple[int, ...]  # the step each frame of the animation shows
     strip_steps: tuple[int, ...] = ()  # the moments of the frame strip
+    captions: tuple[str, ...] = ()  # what the figure shows that needs saying (exits, overlaps)
     zip_frames: tuple[str, int, int] | None = None  # frames ZIP: (file prefix, first, last)
     files: Mapping[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
@@ -185,6 +186,7 @@ class Bundle:
                 "size": tuple(d["size"]),
                 "frame_steps": tuple(d["frame_steps"]),
                 "strip_steps": tuple(d.get("strip_steps", ())),
+                "captions": tuple(d.get("captions", ())),
                 "zip_frames": tuple(d["zip_frames"]) if d.get("zip_frames") else None,
             },
             runs=runs,
@@ -194,9 +196,6 @@ class Bundle:
 
 
 # ---------------------------------------------------------------------------------- the worker
-
-#: Size of the per-optimizer posters on the optimizer pages (small multiples).
-KIND_POSTER_SIZE = (480, 270)
 
 
 def produce(path: str, key: str) -> Bundle:
@@ -236,7 +235,7 @@ def describe(sc: Any, key: str) -> Described:
     from gallery.engine.metrics import measure
     from gallery.engine.text import num, point, value
     from gallery.media.frames import frame_steps
-    from gallery.media.style import palette
+    from gallery.media.style import looks as kind_looks
     from gallery.site import insights, prose
 
     reviewed = prose.review(sc, keep_extras=sc.render.arrows)
@@ -253,7 +252,7 @@ def describe(sc: Any, key: str) -> Described:
             band = sw.converging_range()
             widths[i] = None if band is None else float(np.log10(band[1] / band[0]) + step)
 
-    looks = palette([s.color for s in sc.optimizers])
+    looks = kind_looks([(s.kind, s.color) for s in sc.optimizers])
     runs_out = []
     for i, (spec, m, look) in enumerate(zip(sc.optimizers, metrics, looks, strict=True)):
         kind = optim.KINDS[spec.kind]
@@ -329,16 +328,20 @@ def describe(sc: Any, key: str) -> Described:
 
 
 def draw(sc: Any, d: Described) -> Bundle:
-    """The described bundle with its files: animation, posters, CSV, charts, basin maps."""
+    """The described bundle with its files: animation, posters, print and slide files, CSV,
+    charts, basin maps, and one ZIP of them all."""
     from gallery.engine import analysis
     from gallery.engine.simulate import MAX_CSV_ROWS, Trajectories, trace_csv
     from gallery.media import charts
-    from gallery.media.render import poster, render
+    from gallery.media.assets import print_assets
+    from gallery.media.render import KIND_POSTER_SIZE, poster, render, slide
     from gallery.site import insights, mathsvg
 
     traj = d.traj
     media = render(traj, ("gif", "mp4", "png"))
     csv, csv_note = trace_csv(traj, MAX_CSV_ROWS)
+    printed = print_assets(traj)
+    slides = slide(traj, "contour", ("gif", "mp4"))
     files: dict[str, bytes | None] = {
         MP4: media.mp4,
         GIF: media.gif,
@@ -346,6 +349,13 @@ def draw(sc: Any, d: Described) -> Bundle:
         THUMB: media.thumb,
         CSV: csv.encode("utf-8"),
         TOML: sc.source.encode("utf-8"),
+        POSTER_PDF: printed.pdf,
+        POSTER_SVG: printed.svg,
+        STRIP_PNG: printed.strip_png,
+        STRIP_PDF: printed.strip_pdf,
+        FRAMES_ZIP: printed.frames_zip,
+        SLIDE_GIF: slides.gif,
+        SLIDE_MP4: slides.mp4,
     }
     try:
         files[FORMULA] = mathsvg.latex_svg(sc.function.latex)
@@ -363,14 +373,35 @@ def draw(sc: Any, d: Described) -> Bundle:
         basins = analysis.basins(sc)
         files[figure_file("basins", 0, "png")] = charts.basin_chart(sc, basins)
         sections["basins"] = _basin_section(sc, insights.basin_sentences(sc, basins))
+    kept = {role: data for role, data in files.items() if data is not None}
+    packed = {f"{sc.slug}{role}": data for role, data in sorted(kept.items()) if role != FRAMES_ZIP}
+    kept[ALL_ZIP] = _zip(packed)  # the frames ZIP is offered on its own, not packed twice
     return replace(
         d.bundle,
         notes=tuple(media.notes) + ((csv_note,) if csv_note else ()),
+        captions=tuple(media.captions),
         frames=media.frame_count,
         size=tuple(media.size),
         analysis=sections,
-        files={role: data for role, data in files.items() if data is not None},
+        strip_steps=tuple(printed.strip_steps),
+        zip_frames=(printed.frames_prefix, printed.first, printed.last),
+        files=kept,
     )
+
+
+def _zip(files: Mapping[str, bytes]) -> bytes:
+    """A ZIP of `files` (name -> bytes), stored as they are (media compress no further), with
+    fixed timestamps so the same files give the same bytes."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
+    return buf.getvalue()
 
 
 def _plain_observation(o: Any) -> dict[str, Any]:

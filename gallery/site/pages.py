@@ -112,6 +112,60 @@ def latex(b: Bundle) -> dict[str, str]:
     return out
 
 
+def _marker_svg(marker, cx: float, cy: float, r: float) -> str:
+    """An SVG shape for a matplotlib marker name, centred at (cx, cy)."""
+    import math
+
+    def polygon(n: int, start: float, radius: float = r, skip: int = 1) -> str:
+        pts = [
+            (cx + radius * math.cos(start + 2 * math.pi * skip * i / n),
+             cy - radius * math.sin(start + 2 * math.pi * skip * i / n))
+            for i in range(n)
+        ]  # fmt: skip
+        return " ".join(f"{x:.2f},{y:.2f}" for x, y in pts)
+
+    shapes = {
+        "s": f'<rect x="{cx - r * 0.8:.2f}" y="{cy - r * 0.8:.2f}" width="{1.6 * r:.2f}" '
+        f'height="{1.6 * r:.2f}"/>',
+        "^": f'<polygon points="{polygon(3, math.pi / 2)}"/>',
+        "v": f'<polygon points="{polygon(3, -math.pi / 2)}"/>',
+        "<": f'<polygon points="{polygon(3, math.pi)}"/>',
+        ">": f'<polygon points="{polygon(3, 0)}"/>',
+        "D": f'<polygon points="{polygon(4, math.pi / 2)}"/>',
+        "d": f'<polygon points="{polygon(4, math.pi / 2, r * 0.9)}"/>',
+        "p": f'<polygon points="{polygon(5, math.pi / 2)}"/>',
+        "h": f'<polygon points="{polygon(6, math.pi / 2)}"/>',
+        "H": f'<polygon points="{polygon(6, 0)}"/>',
+        "8": f'<polygon points="{polygon(8, math.pi / 8)}"/>',
+        "P": f'<polygon points="{cx - r / 3:.2f},{cy - r:.2f} {cx + r / 3:.2f},{cy - r:.2f} '
+        f"{cx + r / 3:.2f},{cy - r / 3:.2f} {cx + r:.2f},{cy - r / 3:.2f} {cx + r:.2f},"
+        f"{cy + r / 3:.2f} {cx + r / 3:.2f},{cy + r / 3:.2f} {cx + r / 3:.2f},{cy + r:.2f} "
+        f"{cx - r / 3:.2f},{cy + r:.2f} {cx - r / 3:.2f},{cy + r / 3:.2f} {cx - r:.2f},"
+        f'{cy + r / 3:.2f} {cx - r:.2f},{cy - r / 3:.2f} {cx - r / 3:.2f},{cy - r / 3:.2f}"/>',
+    }
+    if isinstance(marker, tuple):  # (sides, style, angle): a star for style 1
+        sides = int(marker[0])
+        return f'<polygon points="{polygon(sides, math.pi / 2, r, 1)}"/>'
+    return shapes.get(marker, f'<circle cx="{cx}" cy="{cy}" r="{r * 0.85:.2f}"/>')
+
+
+def look_svg(look) -> Markup:
+    """A small picture of a run's look: its line (colour, dash) with its marker."""
+    dash = look.linestyle
+    if isinstance(dash, tuple):
+        pattern = " ".join(f"{v * 2:g}" for v in dash[1])
+        dash_attr = f' stroke-dasharray="{pattern}"'
+    else:
+        dash_attr = {"--": ' stroke-dasharray="8 4"', "-.": ' stroke-dasharray="8 3 2 3"',
+                     ":": ' stroke-dasharray="2 3"'}.get(dash, "")  # fmt: skip
+    marker = _marker_svg(look.marker, 44, 8, 5)
+    return Markup(
+        f'<svg class="look" width="56" height="16" viewBox="0 0 56 16" aria-hidden="true">'
+        f'<line x1="2" y1="8" x2="40" y2="8" stroke="{look.color}" stroke-width="2.5"{dash_attr}/>'
+        f'<g fill="{look.color}" stroke="#000" stroke-width="0.8">{marker}</g></svg>'
+    )
+
+
 class Typesetter:
     """LaTeX -> SVG files under `media/math/`, memoised through a blob store."""
 
@@ -172,6 +226,9 @@ def _media(b: Bundle) -> dict[str, str]:
 
 def scenario_context(b: Bundle, citation: Citation, built_on: str) -> dict[str, Any]:
     """Everything `scenario.html` shows about one scenario."""
+    from gallery.media.style import looks
+
+    drawn = looks([(r.kind, r.color) for r in b.runs])  # the look of each run in its figures
     optimizers = [
         {
             "label": r.label,
@@ -179,6 +236,7 @@ def scenario_context(b: Bundle, citation: Citation, built_on: str) -> dict[str, 
             "kind": r.kind,
             "kind_title": optim.KINDS[r.kind].title,
             "color": r.color,
+            "look": look_svg(look),
             "anchor": r.anchor,
             "authored": [markdown(t) for t in r.authored],
             "sentences": r.sentences,
@@ -186,7 +244,7 @@ def scenario_context(b: Bundle, citation: Citation, built_on: str) -> dict[str, 
             "hyper": r.settings,
             "noise": r.noise,
         }
-        for r in b.runs
+        for r, look in zip(b.runs, drawn, strict=True)
     ]
     analysis = {
         name: {
@@ -220,6 +278,7 @@ def scenario_context(b: Bundle, citation: Citation, built_on: str) -> dict[str, 
         "minima": b.minima,
         "tolerance": b.tolerance,
         "notes": b.notes,
+        "captions": b.captions,
         "analysis": analysis,
         "cite": cite(citation, b, built_on),
         "snippets": latex(b),
@@ -312,8 +371,15 @@ def render_site(
     for b in bundles:
         for kind in {r.kind for r in b.runs}:
             used[kind] = used.get(kind, 0) + 1
+    from gallery.media.style import looks
+
     kinds = [
-        {"name": k.name, "title": k.title, "used": used.get(k.name, 0)}
+        {
+            "name": k.name,
+            "title": k.title,
+            "used": used.get(k.name, 0),
+            "look": look_svg(looks([(k.name, None)])[0]),
+        }
         for k in optim.KINDS.values()
     ]
     common = {

@@ -7,6 +7,7 @@ import numpy as np
 from gallery.engine.scenario import loads
 from gallery.engine.simulate import simulate
 from gallery.media.frames import Scene, frame_steps, styles, thin
+from gallery.media.style import KIND_LOOKS
 
 SCENE = """
 title = "Bowl"
@@ -43,13 +44,12 @@ def test_frame_schedule_every_step_then_sampled_with_last_kept():
     assert len(picked) == 7 and picked[-1] == 100
 
 
-def test_file_colour_overrides_palette_and_styles_differ():
+def test_file_colour_overrides_the_kinds_colour_and_styles_differ():
     traj = simulate(loads(SCENE))
     a, b = styles(traj)
-    assert a.color == "#d55e00"
+    assert a.color == "#d55e00"  # the file's colour wins over SGD's black
     assert (a.marker, a.linestyle) != (b.marker, b.linestyle)
-    # Adam would take the palette's second colour, which the file gave SGD: it gets another one
-    assert b.color != a.color
+    assert b.color == KIND_LOOKS["adam"][0]  # Adam keeps its own look, whatever the slot
 
 
 def test_path_pixel_on_contour_panel_has_the_optimizer_colour():

@@ -12,7 +12,7 @@ from PIL import Image
 from gallery.engine.scenario import loads
 from gallery.engine.simulate import simulate
 from gallery.media.frames import Scene
-from gallery.media.render import poster, render
+from gallery.media.render import KIND_POSTER_SIZE, poster, render, slide
 
 CUBIC = """
 title = "Cubic"
@@ -40,6 +40,31 @@ height = 180
 fps = 10
 hold = 0.5
 arrows = true
+"""
+
+
+LEAVES = """
+title = "Newton leaves and comes back"
+function = "(1 - x)**2 + 100*(y - x**2)**2"
+domain = { x = [-2, 2], y = [-1, 3] }
+steps = 6
+start = [-1.5, 2]
+minima = [[1, 1]]
+
+[[optimizer]]
+kind = "newton"
+lr = 1.0
+
+[[optimizer]]
+kind = "sgd"
+lr = 0.0005
+
+[view]
+grid = 30
+
+[render]
+width = 480
+height = 270
 """
 
 
@@ -101,9 +126,51 @@ def test_formats_are_optional_and_poster_takes_a_size():
 def test_replayed_strokes_draw_what_the_lines_themselves_draw():
     """Moving paths are drawn by replaying each Line2D's recorded renderer calls; drawing the
     Line2D itself (the fallback) must give the very same pixels, heads and crosses included."""
+    for traj in (_traj(), simulate(loads(LEAVES))):
+        fast, slow = Scene(traj), Scene(traj)
+        strokes = [s for kinds in slow._strokes.values() for s in kinds.values()]
+        for stroke in [slow._cursor] + strokes:
+            stroke.calls = None
+        assert any(tr.turns for tr in fast.tracks)  # markers turned to the way a path crosses
+        for i in range(len(fast.steps)):
+            assert np.array_equal(fast.rgba_view(i), slow.rgba_view(i)), i
+
+
+def test_slide_is_one_panel_at_most_700_px_wide_as_gif_mp4_and_png():
+    traj = simulate(loads(LEAVES))
+    for layout in ("contour", "surface"):
+        media = slide(traj, layout)
+        assert media.layout == layout and media.size[0] <= 700
+        gif = Image.open(io.BytesIO(media.gif))
+        assert gif.size == media.size and gif.n_frames == media.frame_count == 7
+        size, frames = _mp4_frames(media.mp4)
+        assert size[0] <= 700 and frames
+        assert Image.open(io.BytesIO(media.png)).size == media.size
+    try:
+        slide(traj, "full")
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a slide shows a single panel")
+
+
+def test_media_captions_say_where_a_path_leaves_and_comes_back():
+    media = render(simulate(loads(LEAVES)), formats=("png",))
+    assert "Newton leaves the view at step 2 and comes back at step 3." in media.captions
+
+
+def test_the_render_layout_key_is_read_when_present():
+    import dataclasses
+
     traj = _traj()
-    fast, slow = Scene(traj), Scene(traj)
-    for stroke in [slow._cursor] + [s for entry in slow._lines for s in entry[2:]]:
-        stroke.calls = None
-    for i in range(len(fast.steps)):
-        assert np.array_equal(fast.rgba_view(i), slow.rgba_view(i)), i
+    sc = traj.scenario
+    render_settings = dataclasses.replace(sc.render, layout="contour")
+    single = dataclasses.replace(traj, scenario=dataclasses.replace(sc, render=render_settings))
+    assert Scene(single).ax_surface is None
+    assert Scene(traj).ax_surface is not None  # three panels by default
+
+
+def test_kind_posters_are_drawn_at_a_readable_size():
+    assert KIND_POSTER_SIZE[0] >= 960
+    png = poster(_traj(), size=KIND_POSTER_SIZE)
+    assert Image.open(io.BytesIO(png)).size == KIND_POSTER_SIZE

@@ -126,9 +126,17 @@ def test_scenario_page_content(built: Built):
 def test_media_have_stable_names(built: Built):
     names = sorted(p.name for p in (built.site / "media").glob("bowl*"))
     assert names == [
+        "bowl-all.zip",
         "bowl-formula.svg",
+        "bowl-frames.zip",
         "bowl-poster-adam.png",
         "bowl-poster-sgd.png",
+        "bowl-poster.pdf",
+        "bowl-poster.svg",
+        "bowl-slide.gif",
+        "bowl-slide.mp4",
+        "bowl-strip.pdf",
+        "bowl-strip.png",
         "bowl-sweep-0.png",
         "bowl-sweep-0.svg",
         "bowl-thumb.png",
@@ -138,6 +146,29 @@ def test_media_have_stable_names(built: Built):
         "bowl.png",
         "bowl.toml",
     ]
+
+
+def test_lecture_notes_files_match_their_snippets(built: Built):
+    import zipfile
+    from html import unescape
+
+    html = unescape((built.site / "scenarios" / "cliff.html").read_text(encoding="utf-8"))
+    found = re.search(
+        r"\\animategraphics\[[^\]]*\]\{([0-9.]+)\}\{([\w-]+)\}\{(\d+)\}\{(\d+)\}", html
+    )
+    assert found, "no animate snippet"
+    fps, prefix, first, last = found.groups()
+    with zipfile.ZipFile(built.site / "media" / "cliff-frames.zip") as z:
+        names = sorted(z.namelist(), key=lambda n: int(n.split("-")[1].split(".")[0]))
+    assert names == [f"{prefix}{i}.png" for i in range(int(first), int(last) + 1)]
+    assert f"Every frame as PNG ({len(names)} files, ZIP)" in html
+    assert "\\includegraphics[width=\\linewidth]{cliff-poster.pdf}" in html
+    pdf = (built.site / "media" / "cliff-poster.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    with zipfile.ZipFile(built.site / "media" / "cliff-all.zip") as z:
+        inside = set(z.namelist())
+    assert {"cliff.gif", "cliff.mp4", "cliff-poster.pdf", "cliff.toml"} <= inside
+    assert "cliff-frames.zip" not in inside  # offered on its own: not packed twice
 
 
 def test_optimizer_page_has_one_card_per_scenario(built: Built):
