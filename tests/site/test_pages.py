@@ -45,3 +45,26 @@ def test_markdown_escapes_raw_html():
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
     assert "<strong>bold</strong>" in html
+
+
+def test_a_kind_has_the_same_look_on_every_page_of_the_site(built):
+    """Adam's look (colour, dash, marker) is one picture wherever the site shows Adam."""
+    site = built.site
+    pages_with_adam = [
+        site / "index.html",
+        site / "scenarios" / "bowl.html",
+        site / "scenarios" / "cliff.html",
+    ]
+    seen = set()
+    for page in pages_with_adam:
+        html = page.read_text(encoding="utf-8")
+        for found in re.finditer(
+            r'(<svg class="look"(?:(?!</svg>).)*</svg>)\s*(?:<a[^>]*>)?\s*Adam\b', html
+        ):
+            seen.add(found.group(1))
+    assert len(seen) == 1, seen  # one look, the same everywhere
+    sgd = re.search(
+        r'(<svg class="look"(?:(?!</svg>).)*</svg>)<a href="optimizers/sgd.html">',
+        (site / "index.html").read_text(),
+    )
+    assert sgd and sgd.group(1) not in seen  # and another kind looks different
