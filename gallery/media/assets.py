@@ -1,6 +1,7 @@
 """Print and slide assets: what lecturers paste into PDF notes and Beamer slides.
 
-`print_assets(traj)` gives, from one Scene:
+`print_assets(traj)` gives, from one Scene (`render_with_print` gives them with the animation,
+from the Scene the animation is drawn on, the frames ZIP from the GIF's own frames):
 
 - the poster (the animation's last frame) as vector PDF and SVG: paths, markers, contours, axes
   and text are vectors (PDF fonts embedded, SVG text as paths); only the 3-D surface is an image;
@@ -17,8 +18,8 @@ from __future__ import annotations
 
 import io
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 import matplotlib
 
@@ -27,13 +28,12 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
-from PIL import Image  # noqa: E402
 
 from gallery.engine.simulate import Trajectories  # noqa: E402
 from gallery.media import geometry as G  # noqa: E402
-from gallery.media.encode import Palette  # noqa: E402
+from gallery.media.encode import GIF_CAP, GifWriter  # noqa: E402
 from gallery.media.frames import EDGE, Scene, legend_text  # noqa: E402
-from gallery.media.render import _no_gc  # noqa: E402
+from gallery.media.render import FORMATS, Media, _no_gc, _render  # noqa: E402
 
 #: File names in the frames ZIP: FRAME_PREFIX + step index + ".png", counting from 0.
 FRAME_PREFIX = "frame-"
@@ -91,34 +91,63 @@ def print_assets(
     """The poster as PDF and SVG, a strip of `moments` (4 to 6) moments as PNG and PDF, and every
     frame of the animation as PNG in a ZIP (empty ZIP when `frames` is false), all from one
     Scene (`size`: of the frames and poster, default the scenario's)."""
-    if not 1 <= moments <= 12:
-        raise ValueError(f"moments must be between 1 and 12, not {moments}")
+    _check(moments)
     with _no_gc():
         scene = Scene(traj, size)
         try:
-            zipped = frames_zip(scene) if frames else _zip([])
-            steps = strip_steps(scene, moments)
-            strip = strip_figure(scene, steps)
-            strip_png = _save(strip, "png", dpi=STRIP_DPI)
-            strip_pdf = _save(strip, "pdf")
-            pdf, svg = vector_poster(scene)
+            pngs = frame_pngs(scene) if frames else []
+            return _assemble(_drawn(scene, moments), pngs)
         finally:
             scene.close()
-    fps = float(traj.scenario.render.fps)
-    return PrintAssets(
+
+
+def render_with_print(
+    traj: Trajectories,
+    formats: Collection[str] = FORMATS,
+    *,
+    moments: int = 5,
+    gif_cap: int | None = GIF_CAP,
+) -> tuple[Media, PrintAssets]:
+    """`render(traj, formats)` and `print_assets(traj, moments=moments)` (the same bytes) with
+    one Scene drawn once: the frames ZIP holds the frames the animation draws (palette PNGs made
+    in the GIF's thread as they are quantised), and the strip and the vector poster are saved
+    from the animation's figure while its encoders finish."""
+    _check(moments)
+    with _no_gc():
+        media, drawn = _render(
+            traj, formats, None, gif_cap, None, frame_pngs=True,
+            then=lambda scene: _drawn(scene, moments),
+        )  # fmt: skip
+    return replace(media, frame_pngs=()), _assemble(drawn, media.frame_pngs)
+
+
+def _check(moments: int) -> None:
+    if not 1 <= moments <= 12:
+        raise ValueError(f"moments must be between 1 and 12, not {moments}")
+
+
+def _drawn(scene: Scene, moments: int) -> dict:
+    """Everything but the frames ZIP, from a scene (left as it was)."""
+    steps = strip_steps(scene, moments)
+    strip = strip_figure(scene, steps)
+    pdf, svg = vector_poster(scene)
+    return dict(
         pdf=pdf,
         svg=svg,
-        strip_png=strip_png,
-        strip_pdf=strip_pdf,
+        strip_png=_save(strip, "png", dpi=STRIP_DPI),
+        strip_pdf=_save(strip, "pdf"),
         strip_steps=tuple(steps),
-        frames_zip=zipped,
-        frames_prefix=FRAME_PREFIX,
         first=0,
         last=len(scene.steps) - 1,
-        fps=fps,
+        fps=float(scene.traj.scenario.render.fps),
         frame_steps=tuple(int(t) for t in scene.steps),
         size=(scene.width, scene.height),
     )
+
+
+def _assemble(drawn: dict, pngs: Sequence[bytes]) -> PrintAssets:
+    entries = [(f"{FRAME_PREFIX}{i}.png", data) for i, data in enumerate(pngs)]
+    return PrintAssets(frames_zip=_zip(entries), frames_prefix=FRAME_PREFIX, **drawn)
 
 
 # ---------------------------------------------------------------------------------- saving
@@ -129,15 +158,6 @@ def _save(fig: Figure, fmt: str, dpi: float = PRINT_DPI) -> bytes:
     meta = {"png": {"Software": None}, "pdf": PDF_META, "svg": SVG_META}[fmt]
     with matplotlib.rc_context(RC):
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=meta, facecolor="white")
-    return buf.getvalue()
-
-
-def _png(index: np.ndarray, palette: list[int]) -> bytes:
-    """A palette PNG (8 bits a pixel) of palette indices."""
-    im = Image.fromarray(np.ascontiguousarray(index), mode="P")
-    im.putpalette(palette)
-    buf = io.BytesIO()
-    im.save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
 
 
@@ -156,21 +176,28 @@ def _zip(entries: list[tuple[str, bytes]]) -> bytes:
 # ---------------------------------------------------------------------------------- the parts
 
 
-def frames_zip(scene: Scene) -> bytes:
-    """Every frame of the animation as a palette PNG, `frame-0.png` ... in the ZIP's root: the
-    GIF's shared palette (the background's colours and every run's exact colour), a fifth of the
-    bytes of RGB. PNG encoding (zlib releases the GIL) runs in a thread while frames are drawn."""
+def frame_pngs(scene: Scene) -> list[bytes]:
+    """Every frame of the animation as a palette PNG: the GIF's shared palette (the background's
+    colours and every run's exact colour) and its indices, a fifth of the bytes of RGB; the
+    same bytes `render_with_print` gets from the GIF's thread. PNG encoding (zlib releases the
+    GIL) runs in a thread while frames are drawn."""
     scene.canvas.restore_region(scene.background)
-    background = np.asarray(scene.canvas.buffer_rgba())[..., :3].copy()
-    palette = Palette(background, [s.color for s in scene.styles])
-    flat = palette.flat(fill=tuple(int(v) for v in palette.rgb[0]))
-    out: list = []
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    background = np.asarray(scene.canvas.buffer_rgba()).copy()
+    settings = scene.traj.scenario.render
+    writer = GifWriter(background, [s.color for s in scene.styles], settings.fps, settings.hold,
+                       pngs=True, gif=False)  # fmt: skip
+    try:
         for i in range(len(scene.steps)):
-            index = palette.fast(scene.rgba_view(i)[..., :3])
-            out.append((f"{FRAME_PREFIX}{i}.png", pool.submit(_png, index, flat)))
-        entries = [(name, job.result()) for name, job in out]
-    return _zip(entries)
+            writer.add(scene.rgba_view(i))
+        return writer.pngs
+    finally:
+        writer.abort()
+
+
+def frames_zip(scene: Scene) -> bytes:
+    """Every frame of the animation as a palette PNG (`frame_pngs`), `frame-0.png` ... in the
+    ZIP's root."""
+    return _zip([(f"{FRAME_PREFIX}{i}.png", data) for i, data in enumerate(frame_pngs(scene))])
 
 
 def strip_steps(scene: Scene, count: int) -> list[int]:

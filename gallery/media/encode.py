@@ -10,6 +10,7 @@ import struct
 import subprocess
 import tempfile
 import threading
+import zlib
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -36,6 +37,59 @@ def png_bytes(frame: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(frame)).save(buf, format="PNG", optimize=False)
     return buf.getvalue()
+
+
+#: Rows of a frame compressed together by `PngSequence`.
+PNG_BAND = 32
+
+
+def _png_chunk(tag: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+
+class PngSequence:
+    """Palette PNGs (8 bits a pixel, no filter) of a sequence of frames of palette indices that
+    mostly repeat the previous frame, as an animation's do.
+
+    A PNG's pixels are one zlib stream; here it is made of bands of `PNG_BAND` rows, each
+    compressed on its own (zlib level 6) and ended with a full flush, so that the bands join
+    into one valid stream (as pigz does). A band whose rows did not change since the previous
+    frame keeps its compressed bytes: an animation frame changes about half of them, so this
+    takes about half the time of compressing every frame whole, for ~3 % more bytes.
+    """
+
+    def __init__(self, palette: Sequence[int], shape: tuple[int, int], level: int = 6):
+        h, w = shape
+        self._raw = np.zeros((h, w + 1), np.uint8)  # each row: its filter type (0), its pixels
+        self._bands: list[bytes | None] = [None] * -(-h // PNG_BAND)
+        self._level = level
+        self._head = (
+            b"\x89PNG\r\n\x1a\n"
+            + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0))
+            + _png_chunk(b"PLTE", bytes(palette[:768]))
+        )
+        self._tail = _png_chunk(b"IEND", b"")
+        self._end = zlib.compressobj(level, zlib.DEFLATED, -15).flush()  # an empty last block
+
+    def add(self, index: np.ndarray, changed: np.ndarray | None = None) -> bytes:
+        """The PNG of a frame of palette indices; `changed`: the flat positions (row * width +
+        column) that may differ from the previous frame's (None: any)."""
+        h, w = index.shape
+        raw = self._raw
+        raw[:, 1:] = index
+        if changed is None:
+            todo = range(len(self._bands))
+        else:
+            todo = np.unique(changed // (w * PNG_BAND)).tolist()
+            todo += [b for b, data in enumerate(self._bands) if data is None]
+        for b in todo:
+            rows = raw[b * PNG_BAND : (b + 1) * PNG_BAND]
+            c = zlib.compressobj(self._level, zlib.DEFLATED, -15)
+            self._bands[b] = c.compress(rows) + c.flush(zlib.Z_FULL_FLUSH)
+        stream = b"".join(
+            [b"\x78\x9c", *self._bands, self._end, struct.pack(">I", zlib.adler32(raw))]
+        )
+        return self._head + _png_chunk(b"IDAT", stream) + self._tail
 
 
 def thumbnail(frame: np.ndarray, width: int = 480) -> bytes:
@@ -179,9 +233,23 @@ class GifWriter:
 
     Frame 0 is stored whole; each later frame stores only the rectangle around the pixels whose
     palette index changed, unchanged pixels in it transparent (the previous frame shows through).
+
+    `pngs`: every frame is also kept as a palette PNG (`self.pngs`), made in the same thread:
+    the GIF's palette, every pixel's nearest colour by the lookup table (`Palette.fast`; kept up
+    to date where pixels change, like the GIF's indices); `gif=False`: only those (no GIF to
+    `encode`).
     """
 
-    def __init__(self, background: np.ndarray, accents: Sequence[str], fps: float, hold: float):
+    def __init__(
+        self,
+        background: np.ndarray,
+        accents: Sequence[str],
+        fps: float,
+        hold: float,
+        *,
+        pngs: bool = False,
+        gif: bool = True,
+    ):
         self.background = np.ascontiguousarray(background[..., :3])
         self.accents = list(accents)
         self.bg_rgb = _pack(background)
@@ -190,7 +258,11 @@ class GifWriter:
         self._first: np.ndarray | None = None
         self._changes: list[tuple[np.ndarray, np.ndarray]] = []  # (flat positions, new indices)
         self._idx: np.ndarray | None = None  # the latest frame's indices (updated in place)
-        self._deltas = _Deltas()
+        self._deltas = _Deltas() if gif else None
+        self._pngs: list[bytes] | None = [] if pngs else None
+        self._png: PngSequence | None = None
+        self._fast: np.ndarray | None = None  # the latest frame's lookup-table indices (PNGs)
+        self._moved: np.ndarray | None = None  # flat positions whose colour changed, last frame
         self._palette: Palette | None = None
         self._palette_made = threading.Event()
         self._prev_raw: np.ndarray | None = None
@@ -218,11 +290,23 @@ class GifWriter:
                 self._palette_made.set()
             return
         idx, changed = self._quantize(rgb)
+        if self._pngs is not None:
+            self._pngs.append(self._png.add(self._fast, self._moved))
+        if self._deltas is None:
+            return
         if self._first is None:
             self._first = idx.copy()
         else:
             self._changes.append((changed, idx.reshape(-1)[changed]))
         self._deltas.add(idx, changed)
+
+    @property
+    def pngs(self) -> list[bytes]:
+        """Every frame as a palette PNG, in order (waits for the thread; needs `pngs=True`)."""
+        self._worker.join()
+        if self._pngs is None:
+            raise ValueError("made without pngs=True")
+        return self._pngs
 
     @property
     def frames(self) -> list[np.ndarray]:
@@ -249,13 +333,21 @@ class GifWriter:
         rgb = np.ascontiguousarray(rgb)
         raw = _raw(rgb)
         ref = self.bg_rgb if self._prev_raw is None else self._prev_raw
-        if self._idx is None:
+        first = self._idx is None
+        if first:
             self._idx = palette.bg_index.copy()
+            if self._pngs is not None:
+                self._fast = palette.fast(self.background)
+                flat_palette = palette.flat(fill=tuple(int(v) for v in palette.rgb[0]))
+                self._png = PngSequence(flat_palette, self._fast.shape)
         flat = self._idx.reshape(-1)
         at = np.flatnonzero(raw != ref)
+        self._moved = None if first else at
         if at.size:
             on_bg = (raw.reshape(-1)[at] | _OPAQUE) == self.bg_rgb.reshape(-1)[at]
             looked_up = palette.fast(rgb.reshape(-1, rgb.shape[-1])[at, :3])
+            if self._fast is not None:
+                self._fast.reshape(-1)[at] = looked_up
             new = np.where(on_bg, palette.bg_index.reshape(-1)[at], looked_up)
             keep = new != flat[at]
             at = at[keep]
@@ -270,6 +362,8 @@ class GifWriter:
     def encode(self, cap: int | None = GIF_CAP, min_width: int = GIF_MIN_WIDTH):
         """(GIF bytes, notes); lowers colours, then frame rate, then size until under `cap`."""
         self._worker.join()
+        if self._deltas is None:
+            raise ValueError("made with gif=False")
         notes: list[str] = []
         palette, fps = self._palette, self.fps
         data = _assemble(

@@ -12,6 +12,7 @@ that hide each other are said to, and no two texts overlap.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import textwrap
 from collections.abc import Iterator
 
@@ -42,6 +43,38 @@ from mpl_toolkits.mplot3d import art3d, proj3d  # noqa: E402
 from gallery.engine.simulate import Run, Trajectories  # noqa: E402
 from gallery.media import geometry as G  # noqa: E402
 from gallery.media.style import Style, looks  # noqa: E402
+
+
+def _share_mathtext_layouts() -> None:
+    """Lay out each maths text once per process, not once per figure.
+
+    matplotlib keeps a formula's layout (`MathTextParser._parse_cached`, the expensive part:
+    ~8 ms a tick label such as $10^{-6}$) in a 50-entry cache per parser, and every renderer,
+    so every figure and every saved file, has a parser of its own: a scenario's figures (frames,
+    slide, posters, print files, charts) typeset the same texts again and again. The layout
+    depends only on the text, dpi, font and flags, not on the parser, so one cache per output
+    type serves them all (same results, so the same pixels and bytes)."""
+    from matplotlib.mathtext import MathTextParser
+
+    cached = MathTextParser.__dict__.get("_parse_cached")
+    layout = getattr(cached, "__wrapped__", None)
+    if layout is None or getattr(cached, "_gallery_shared", False):
+        return  # another matplotlib: leave it as it is
+    parsers: dict[str, MathTextParser] = {}
+
+    @functools.lru_cache(maxsize=2048)
+    def shared(output_type: str, *args):
+        return layout(parsers[output_type], *args)
+
+    def parse_cached(self, *args):
+        parsers.setdefault(self._output_type, self)
+        return shared(self._output_type, *args)
+
+    parse_cached._gallery_shared = True
+    MathTextParser._parse_cached = parse_cached
+
+
+_share_mathtext_layouts()
 
 MAX_FRAMES = 150
 MAX_PATHS = 64  # paths drawn per optimizer; more starts are thinned evenly (the data keeps all)
@@ -362,8 +395,17 @@ class Scene:
     """A scenario's figure: background drawn once; `frame(i)` gives the RGB pixels of frame i."""
 
     def __init__(
-        self, traj: Trajectories, size: tuple[int, int] | None = None, *, layout: str | None = None
+        self,
+        traj: Trajectories,
+        size: tuple[int, int] | None = None,
+        *,
+        layout: str | None = None,
+        bare: bool = False,
+        height: G.HeightScale | None = None,
     ):
+        """`bare`: the background leaves out the legend and the loss panel, for `subset_frame`
+        (the last frame of some of the runs, with their own legend and loss panel) to draw.
+        `height`: the surface's height scale, instead of the one the runs call for."""
         sc = traj.scenario
         self.layout = layout or getattr(sc.render, "layout", None) or "full"
         if self.layout not in LAYOUTS:
@@ -385,9 +427,16 @@ class Scene:
         self.title_text = self.formula = None
         self.layout_problems: list[str] = []
         self._wrap = LEGEND_WIDTH if self.layout == "full" else LEGEND_WIDTH + 2
+        self._height = height
+        self._overlay: list = []  # drawn over the background before each frame's paths
         self._build()
         self._fit()
         self._make_tracks()
+        self.bare = bare
+        if bare:
+            self.legend.set_visible(False)
+            if self.ax_loss is not None:
+                self.ax_loss.set_visible(False)
         self.canvas.draw()
         self._project()
         self.background = self.canvas.copy_from_bbox(self.fig.bbox)
@@ -431,7 +480,8 @@ class Scene:
         if "contour" in rects:
             self._build_contour(rects["contour"])
         if "loss" in rects:
-            self._build_loss(rects["loss"])
+            self._loss_rect = rects["loss"]
+            self.ax_loss = self._build_loss(rects["loss"], self.loss)
         self._legend_anchor = rects["legend"]
         self._build_legend()
 
@@ -451,21 +501,13 @@ class Scene:
             )
 
     def _choose_height(self, Z: np.ndarray, bounded: bool) -> None:
-        sc = self.traj.scenario
-        (x0, x1), (y0, y1) = sc.domain
-        inview = []
-        for r in self.traj.runs:
-            ok = G.inside_box(r.xy, (x0, y0), (x1, y1)) & np.isfinite(r.f)
-            inview.append(r.f[ok])
-        path_f = np.concatenate(inview + [np.zeros(0)])
-        how = getattr(sc.view, "zscale", "auto") or "auto"
-        if sc.view.zlim is not None and how == "auto":
-            how = "linear"
-        self.height_scale, note = G.height_scale(
-            how, Z, path_f, bounded=bounded, f_star=self.f_star
-        )
-        if note:
-            self.notes.append(note)
+        self._bounded = bounded
+        if self._height is not None:
+            self.height_scale = self._height
+        else:
+            self.height_scale, note = self.height_for(range(len(self.traj.runs)))
+            if note:
+                self.notes.append(note)
         if self.height_scale.log:
             self.captions.append(
                 "The surface's height is drawn on a log scale"
@@ -473,6 +515,21 @@ class Scene:
                 + ", so the region the paths run through keeps its relief."
             )
         self.zlim = self._zlim(Z)
+
+    def height_for(self, runs) -> tuple[G.HeightScale, str | None]:
+        """The surface's height scale the runs with these indices call for (and a note)."""
+        sc = self.traj.scenario
+        (x0, x1), (y0, y1) = sc.domain
+        inview = []
+        for i in runs:
+            r = self.traj.runs[i]
+            ok = G.inside_box(r.xy, (x0, y0), (x1, y1)) & np.isfinite(r.f)
+            inview.append(r.f[ok])
+        path_f = np.concatenate(inview + [np.zeros(0)])
+        how = getattr(sc.view, "zscale", "auto") or "auto"
+        if sc.view.zlim is not None and how == "auto":
+            how = "linear"
+        return G.height_scale(how, self.grid[2], path_f, bounded=self._bounded, f_star=self.f_star)
 
     def _zlim(self, Z: np.ndarray) -> tuple[float, float]:
         sc, hs = self.traj.scenario, self.height_scale
@@ -515,13 +572,13 @@ class Scene:
             saddle_rise = float(np.median(d)) if d.size else None
         finite = Z[np.isfinite(Z)]
         span = float(np.quantile(finite, 0.99) - np.quantile(finite, 0.01)) if finite.size else 1.0
-        self.loss = G.loss_scale(
-            [r.f for r in self.traj.runs],
-            f_star=self.f_star,
-            rise=rise,
-            saddle_rise=saddle_rise,
-            view_span=span,
-        )
+        self._loss_args = dict(f_star=self.f_star, rise=rise, saddle_rise=saddle_rise,
+                               view_span=span)  # fmt: skip
+        self.loss = self.loss_for(range(len(self.traj.runs)))
+
+    def loss_for(self, runs) -> G.LossScale:
+        """The loss panel's scale for the runs with these indices."""
+        return G.loss_scale([self.traj.runs[i].f for i in runs], **self._loss_args)
 
     # -- layout -----------------------------------------------------------------------------------
     def _rects(self) -> dict[str, tuple[float, float, float, float]]:
@@ -671,8 +728,9 @@ class Scene:
         (x0, x1), (y0, y1) = self.traj.scenario.domain
         return bool(G.inside_box(np.asarray(points, float), (x0, y0), (x1, y1)).all())
 
-    def _build_loss(self, rect) -> None:
-        sc, s, L = self.traj.scenario, self.scale, self.loss
+    def _build_loss(self, rect, L: G.LossScale):
+        """The loss panel (without its curves) for scale `L`."""
+        sc, s = self.traj.scenario, self.scale
         axl = self.fig.add_axes(rect)
         if L.scale == "log":
             axl.set_yscale("log")
@@ -704,24 +762,38 @@ class Scene:
         axl.tick_params(labelsize=FONT["tick"] * s, pad=2 * s)
         axl.set_xlabel("step", fontsize=FONT["label"] * s, labelpad=1)
         axl.set_ylabel(L.label, fontsize=FONT["label"] * s, labelpad=2)
-        self.ax_loss = axl
+        return axl
 
     def _build_legend(self, overlaps: dict[int, list[str]] | None = None) -> None:
-        s, overlaps = self.scale, overlaps or {}
+        if getattr(self, "legend", None) is not None:
+            self.legend.remove()
+        self.legend = self._make_legend(
+            range(len(self.traj.runs)),
+            overlaps or {},
+            getattr(self, "_crossing_kinds", set()),
+            self._wrap,
+            getattr(self, "_legend_font", self._legend_size()),
+            getattr(self, "_legend_spacing", 0.75),
+        )
+
+    def _make_legend(self, keep, overlaps: dict[int, list[str]], kinds: set[str], wrap: int,
+                     fontsize: float, spacing: float):  # fmt: skip
+        """The figure's legend for the runs with indices `keep` (which cross the view's edge in
+        the ways `kinds` says)."""
+        s = self.scale
         lw = self._line_width()
         ms = 7 * s + 2
-        runs = self.traj.runs
+        runs = [self.traj.runs[i] for i in keep]
         handles = [
             Line2D([], [], color=st.color, ls=st.linestyle, marker=st.marker, lw=lw, ms=ms,
-                   mec=EDGE, mew=0.6, label=legend_text(r, overlaps.get(i, ()), self._wrap))
-            for i, (r, st) in enumerate(zip(runs, self.styles, strict=True))
+                   mec=EDGE, mew=0.6, label=legend_text(r, overlaps.get(i, ()), wrap))
+            for i, r, st in ((i, self.traj.runs[i], self.styles[i]) for i in keep)
         ]  # fmt: skip
         handles.append(Line2D([], [], ls="none", marker="o", mfc="white", mec=EDGE, ms=ms,
                               label="start"))  # fmt: skip
         if len(self.traj.scenario.minima) and self.layout != "surface":
             handles.append(Line2D([], [], ls="none", marker="*", mfc="white", mec=EDGE,
                                   ms=ms * 1.5, label="known minimum"))  # fmt: skip
-        kinds = getattr(self, "_crossing_kinds", set())
         if "leave" in kinds:
             handles.append(Line2D([], [], ls="none", marker=MarkerStyle(DART, transform=Affine2D()
                                   .rotate_deg(-90)), mfc="#888888", mec=EDGE, mew=0.7,
@@ -740,13 +812,10 @@ class Scene:
                 Line2D([], [], color=grey, lw=2.6 * s + 0.4, label="→ actual step"),
                 Line2D([], [], color=grey, lw=1.4 * s + 0.4, ls=(0, (2, 1)), label="→ velocity"),
             ]
-        if getattr(self, "legend", None) is not None:
-            self.legend.remove()
-        fontsize = getattr(self, "_legend_font", self._legend_size())
-        self.legend = self.fig.legend(
+        return self.fig.legend(
             handles=handles, loc="upper left", bbox_to_anchor=self._legend_anchor,
             fontsize=fontsize, frameon=False, handlelength=2.6, borderaxespad=0,
-            labelspacing=getattr(self, "_legend_spacing", 0.75), handletextpad=0.5,
+            labelspacing=spacing, handletextpad=0.5,
         )  # fmt: skip
 
     def _line_width(self) -> float:
@@ -804,6 +873,7 @@ class Scene:
                     changed = True
             if not changed:
                 break
+        self._fitted = not changed  # settled: fitting again would change nothing
         self.layout_problems = [
             f"{a.get_text()!r} overlaps {b.get_text()!r}"
             for a, b in _overlapping(texts, [t.get_window_extent(renderer) for t in texts], 0.0)
@@ -968,7 +1038,7 @@ class Scene:
                 for k in range(N):
                     div = int(r.diverged_at[k])
                     if panel == "loss":
-                        tr = self._loss_track(i, k, r.f[:, k], div)
+                        tr = self._loss_track(i, k, r.f[:, k], div, self.loss)
                     else:
                         if panel == "surface":
                             pts = np.column_stack([r.xy[:, k], hs(r.f[:, k])])
@@ -982,17 +1052,14 @@ class Scene:
         all_cross = sorted(
             (c.step, n, m) for n, tr in enumerate(self.tracks) for m, c in enumerate(tr.crossings)
         )
+        self._crossings_cut = len(all_cross) > MAX_CROSSINGS
         keep = {(n, m) for _s, n, m in all_cross[:MAX_CROSSINGS]}
         for n, tr in enumerate(self.tracks):
             tr.crossings = tuple(c for m, c in enumerate(tr.crossings) if (n, m) in keep)
         self._crossing_kinds = {c.kind for tr in self.tracks for c in tr.crossings}
+        self._previews = []
         if self.ax_loss is not None:  # every curve whole and faint behind, as a preview
-            lw = self._line_width() * 0.7
-            for tr in self.tracks:
-                if tr.panel == "loss" and len(tr.data):
-                    st = self.styles[tr.run]
-                    self.ax_loss.plot(tr.data[:, 0], tr.data[:, 1], color=st.color,
-                                      ls=st.linestyle, lw=lw, alpha=0.22, zorder=2)  # fmt: skip
+            self._previews = self._plot_previews(self.ax_loss, self.tracks)
         for r in self.traj.runs:
             if r.xy.shape[1] == 1:
                 text = G.view_sentence(r.spec.label, r.xy[:, 0], sc.domain, int(r.diverged_at[0]))
@@ -1000,12 +1067,24 @@ class Scene:
                 text = G.paths_sentence(r.spec.label, r.xy, sc.domain)
             if text:
                 self.captions.append(text)
-        self._find_overlaps()
-        self._build_legend(self._overlap_names)
-        self._fit()  # the legend changed
+        self.cased, self._overlap_names = self._find_overlaps(range(len(self.traj.runs)), True)
+        if self._overlap_names or self._crossing_kinds or not self._fitted:
+            self._build_legend(self._overlap_names)
+            self._fit()  # the legend changed
 
-    def _loss_track(self, i: int, k: int, f: np.ndarray, div: int) -> _Track:
-        L = self.loss
+    def _plot_previews(self, ax, tracks) -> list[tuple[int, Line2D]]:
+        """Every loss curve of `tracks` whole and faint into `ax`: (run, line)."""
+        lw = self._line_width() * 0.7
+        out = []
+        for tr in tracks:
+            if tr.panel == "loss" and len(tr.data):
+                st = self.styles[tr.run]
+                (line,) = ax.plot(tr.data[:, 0], tr.data[:, 1], color=st.color, ls=st.linestyle,
+                                  lw=lw, alpha=0.22, zorder=2)  # fmt: skip
+                out.append((tr.run, line))
+        return out
+
+    def _loss_track(self, i: int, k: int, f: np.ndarray, div: int, L: G.LossScale) -> _Track:
         v = L.values(f)
         T = len(f)
         finite = np.isfinite(v)
@@ -1020,19 +1099,22 @@ class Scene:
         last = upto - 1
         return _Track("loss", i, k, data, upto, finite, last, (), div)
 
-    def _find_overlaps(self) -> None:
-        """Runs whose paths lie on each other for most of their length, or move as one: the later
-        one would hide the earlier, so the earlier is drawn wider (a coloured casing around the
-        later; its marker larger when they move together) and the legend says "overlaps"."""
+    def _find_overlaps(self, keep, say: bool = False) -> tuple[dict[int, bool], dict[int, list]]:
+        """Runs (of those with indices `keep`) whose paths lie on each other for most of their
+        length, or move as one: the later one would hide the earlier, so the earlier is drawn
+        wider (a coloured casing around the later; its marker larger when they move together)
+        and the legend says "overlaps". (cased: run -> its marker too, names: run -> the runs it
+        overlaps); `say`: the caption says so too."""
         runs = self.traj.runs
-        self.cased: dict[int, bool] = {}  # run -> its marker too (they move together)
-        self._overlap_names: dict[int, list[str]] = {}
+        keep = set(keep)
+        cased: dict[int, bool] = {}  # run -> its marker too (they move together)
+        names: dict[int, list[str]] = {}
         panel = "contour" if self.ax_contour is not None else "surface"
         ax = self.ax_contour if self.ax_contour is not None else self.ax_surface
         lines: list[np.ndarray | None] = [None] * len(runs)
         points: list[np.ndarray | None] = [None] * len(runs)
         for tr in self.tracks:
-            if tr.panel == panel and runs[tr.run].xy.shape[1] == 1:
+            if tr.panel == panel and tr.run in keep and runs[tr.run].xy.shape[1] == 1:
                 lines[tr.run] = self._to_pixels(panel, ax, tr.data)
                 r = runs[tr.run]
                 if panel == "contour":
@@ -1046,15 +1128,18 @@ class Scene:
         tol = max(1.0, 0.6 * self._line_width())
         for o in G.overlapping(lines, points, tol):
             i, j = o.i, o.j
-            self.cased[i] = self.cased.get(i, False) or o.moving
-            self._overlap_names.setdefault(i, []).append(runs[j].spec.label)
-            self._overlap_names.setdefault(j, []).append(runs[i].spec.label)
+            cased[i] = cased.get(i, False) or o.moving
+            names.setdefault(i, []).append(runs[j].spec.label)
+            names.setdefault(j, []).append(runs[i].spec.label)
+            if not say:
+                continue
             how = "move together and " if o.moving else ""
             self.captions.append(
                 f"{runs[i].spec.label} and {runs[j].spec.label} overlap: their paths {how}stay "
                 f"within a pixel of each other for most of the way ({runs[i].spec.label} is drawn "
                 f"as the wider line around {runs[j].spec.label})."
             )
+        return cased, names
 
     def _to_pixels(self, panel: str, ax, data: np.ndarray) -> np.ndarray:
         if panel == "surface":
@@ -1062,19 +1147,22 @@ class Scene:
             return ax.transData.transform(np.column_stack([xs, ys]))
         return ax.transData.transform(data)
 
+    def _project_track(self, tr: _Track, ax) -> None:
+        """Pixel coordinates of a track's vertices, and where its crossing markers go."""
+        tr.px = np.ascontiguousarray(self._to_pixels(tr.panel, ax, tr.data))
+        tr.turns = []
+        for c in tr.crossings:
+            p = self._to_pixels(tr.panel, ax, c.point[None, :])[0]
+            d = c.direction / max(float(np.abs(c.direction).max()), 1e-300)
+            q = self._to_pixels(tr.panel, ax, (c.point + 1e-3 * self._span() * d)[None, :])[0]
+            angle = float(np.degrees(np.arctan2(q[1] - p[1], q[0] - p[0]))) - 90.0
+            tr.turns.append((c.step, c.kind, p, angle))
+
     def _project(self) -> None:
         """Pixel coordinates of every track (after the background is drawn); recorded strokes."""
         axes = dict(self._panels())
         for tr in self.tracks:
-            ax = axes[tr.panel]
-            tr.px = np.ascontiguousarray(self._to_pixels(tr.panel, ax, tr.data))
-            tr.turns = []
-            for c in tr.crossings:
-                p = self._to_pixels(tr.panel, ax, c.point[None, :])[0]
-                d = c.direction / max(float(np.abs(c.direction).max()), 1e-300)
-                q = self._to_pixels(tr.panel, ax, (c.point + 1e-3 * self._span() * d)[None, :])[0]
-                angle = float(np.degrees(np.arctan2(q[1] - p[1], q[0] - p[0]))) - 90.0
-                tr.turns.append((c.step, c.kind, p, angle))
+            self._project_track(tr, axes[tr.panel])
         # points (pixels, NaN out of view) of the contour panel, for the arrows
         self._points: dict[tuple[int, int], np.ndarray] = {}
         if self.ax_contour is not None:
@@ -1086,43 +1174,11 @@ class Scene:
                     self._points[(tr.run, tr.path)] = px
 
         s = self.scale
-        lw, ms = self._line_width(), 7.5 * s + 2.5
-        alpha = 1.0
-        if max(r.xy.shape[1] for r in self.traj.runs) > 1:
-            # many starts (or noisy repeats): thin, translucent paths so the spread reads as a band
-            lw, ms, alpha = max(0.8, 0.45 * lw), 0.6 * ms, 0.6
         renderer = self.canvas.get_renderer()
         ident = IdentityTransform()
-        self._kw: dict[tuple[str, int], dict[str, dict]] = {}
-        strokes: dict[tuple[str, int], dict[str, _Stroke]] = {}
-        for panel, ax in self._panels():
-            for i, st in enumerate(self.styles):
-                wide = i in self.cased and (panel != "loss" or self.cased[i])
-                big = self.cased.get(i, False)
-                kw = {
-                    "line": dict(color=st.color, ls=st.linestyle, lw=lw * (2.2 if wide else 1.0),
-                                 alpha=alpha, solid_capstyle="round"),
-                    "head": dict(ls="none", marker=st.marker, ms=ms * (1.55 if big else 1.0),
-                                 mfc=st.color, mec=EDGE, mew=0.8),
-                    "cross": dict(ls="none", marker="X", ms=ms * 1.25, mfc=st.color, mec=EDGE,
-                                  mew=0.8),
-                    "leave": dict(ls="none", marker=DART, ms=ms * (2.0 if big else 1.35),
-                                  mfc=st.color, mec=EDGE, mew=0.7),
-                    "back": dict(ls="none", marker=DART, ms=ms * (2.0 if big else 1.35),
-                                 mfc="white", mec=st.color, mew=max(1.2, 1.6 * s)),
-                }  # fmt: skip
-                self._kw[(panel, i)] = kw
-                made = {}
-                for name, props in kw.items():
-                    a = Line2D([], [], transform=ident, **props)
-                    a.set_figure(self.fig)
-                    if name == "line":
-                        a.set_clip_box(ax.bbox)
-                    else:  # a marker on the frame's edge is drawn whole
-                        a.set_clip_on(False)
-                    made[name] = _Stroke(a, renderer)
-                strokes[(panel, i)] = made
-        self._strokes = strokes
+        self._kw, self._strokes = self._make_strokes(
+            range(len(self.traj.runs)), self.cased, self._panels()
+        )
         cursor = Line2D([], [], color=CURSOR_COLOUR, lw=1.0, ls=(0, (3, 2)), transform=ident)
         cursor.set_figure(self.fig)
         self.cursor = cursor
@@ -1143,6 +1199,201 @@ class Scene:
                         trio.append(a)
                     self._arrows.append((i, k, trio))
 
+    def _make_strokes(self, runs, cased: dict[int, bool], panels):
+        """The looks (keyword arguments) and recorded strokes of the runs with these indices on
+        the (name, axes) `panels`: {(panel, run): {"line"|"head"|...: ...}} each."""
+        s = self.scale
+        lw, ms = self._line_width(), 7.5 * s + 2.5
+        alpha = 1.0
+        if max(r.xy.shape[1] for r in self.traj.runs) > 1:
+            # many starts (or noisy repeats): thin, translucent paths so the spread reads as a band
+            lw, ms, alpha = max(0.8, 0.45 * lw), 0.6 * ms, 0.6
+        renderer = self.canvas.get_renderer()
+        ident = IdentityTransform()
+        kws: dict[tuple[str, int], dict[str, dict]] = {}
+        strokes: dict[tuple[str, int], dict[str, _Stroke]] = {}
+        for panel, ax in panels:
+            for i in runs:
+                st = self.styles[i]
+                wide = i in cased and (panel != "loss" or cased[i])
+                big = cased.get(i, False)
+                kw = {
+                    "line": dict(color=st.color, ls=st.linestyle, lw=lw * (2.2 if wide else 1.0),
+                                 alpha=alpha, solid_capstyle="round"),
+                    "head": dict(ls="none", marker=st.marker, ms=ms * (1.55 if big else 1.0),
+                                 mfc=st.color, mec=EDGE, mew=0.8),
+                    "cross": dict(ls="none", marker="X", ms=ms * 1.25, mfc=st.color, mec=EDGE,
+                                  mew=0.8),
+                    "leave": dict(ls="none", marker=DART, ms=ms * (2.0 if big else 1.35),
+                                  mfc=st.color, mec=EDGE, mew=0.7),
+                    "back": dict(ls="none", marker=DART, ms=ms * (2.0 if big else 1.35),
+                                 mfc="white", mec=st.color, mew=max(1.2, 1.6 * s)),
+                }  # fmt: skip
+                kws[(panel, i)] = kw
+                made = {}
+                for name, props in kw.items():
+                    a = Line2D([], [], transform=ident, **props)
+                    a.set_figure(self.fig)
+                    if name == "line":
+                        a.set_clip_box(ax.bbox)
+                    else:  # a marker on the frame's edge is drawn whole
+                        a.set_clip_on(False)
+                    made[name] = _Stroke(a, renderer)
+                strokes[(panel, i)] = made
+        return kws, strokes
+
+    # -- some of the runs -------------------------------------------------------------------------
+    def subset_frame(self, keep) -> np.ndarray | None:
+        """RGB pixels (height, width, 3) of the last frame with only the runs whose indices are
+        in `keep`: their paths, a legend of their own and, on the loss panel, their curves on the
+        scale they call for; on a scene made with `bare=True` (whose background has neither
+        legend nor loss panel), so the surface and the map are drawn once for every subset.
+
+        None when the background cannot take them (their loss panel's texts would collide with
+        the rest of the figure, or the scene drew only the earliest of its crossings): draw a
+        Scene of those runs instead."""
+        if not self.bare:
+            raise ValueError("subset_frame needs a Scene made with bare=True")
+        if self._crossings_cut:
+            return None
+        chosen = set(keep)
+        keep = sorted(chosen)
+        saved = (self.tracks, self._strokes, self._arrows, self.ax_loss, self.loss, self._overlay)
+        made: list = []  # artists added for this subset, removed after
+        hidden: list = []  # preview curves of the other runs, hidden meanwhile
+        try:
+            tracks = [tr for tr in self.tracks if tr.run in chosen and tr.panel != "loss"]
+            overlay: list = []
+            if self.ax_loss is not None:
+                scale = self.loss_for(keep)
+                base = [tr for tr in self.tracks if tr.panel == "loss" and tr.run in chosen]
+                if scale == self.loss:  # the scene's own panel, with only these runs' curves
+                    axl = self.ax_loss
+                    for run, line in self._previews:
+                        if run not in chosen:
+                            line.set_visible(False)
+                            hidden.append(line)
+                    axl.set_visible(True)
+                    tracks += base
+                else:  # a panel of their own on their scale
+                    fixed = self._fixed_boxes()
+                    axl = self._build_loss(self._loss_rect, scale)
+                    made.append(axl)
+                    self.ax_loss, self.loss = axl, scale
+                    mine = [
+                        self._loss_track(tr.run, tr.path, self.traj.runs[tr.run].f[:, tr.path],
+                                         tr.diverged, scale)
+                        for tr in base
+                    ]  # fmt: skip
+                    self._plot_previews(axl, mine)
+                    if not self._fit_panel(axl, fixed):
+                        return None
+                    for tr in mine:
+                        self._project_track(tr, axl)
+                    tracks += mine
+                overlay.append(axl)
+            cased, names = self._find_overlaps(keep)
+            kinds = {c.kind for tr in tracks for c in tr.crossings}
+            legend = self._subset_legend(keep, names, kinds)
+            made.append(legend)
+            overlay.append(legend)
+            _kw, strokes = self._make_strokes(keep, cased, self._panels())
+            self.tracks, self._strokes, self._overlay = tracks, strokes, overlay
+            self._arrows = [a for a in self._arrows if a[0] in chosen]
+            return self.frame(len(self.steps) - 1)
+        finally:
+            self.tracks, self._strokes, self._arrows, self.ax_loss, self.loss = saved[:5]
+            self._overlay = saved[5]
+            for a in made:
+                a.remove()
+            for line in hidden:
+                line.set_visible(True)
+            if self.ax_loss is not None:
+                self.ax_loss.set_visible(False)
+
+    def _subset_legend(self, keep, names: dict[int, list[str]], kinds: set[str]):
+        """The legend of some runs, fitted into the frame as `_fit` fits the scene's own."""
+        renderer = self.canvas.get_renderer()
+        fig_w = self.fig.bbox.width
+        wrap = LEGEND_WIDTH if self.layout == "full" else LEGEND_WIDTH + 2
+        font, spacing = self._legend_size(), 0.75
+        for _attempt in range(24):
+            legend = self._make_legend(keep, names, kinds, wrap, font, spacing)
+            box = legend.get_window_extent(renderer)
+            if box.x1 > fig_w - 2 and wrap > 12:
+                wrap -= 2
+            elif box.y0 < 2 and spacing > 0.3:
+                spacing -= 0.15
+            elif box.y0 < 2 and font * 0.93 >= self._min_font():
+                font *= 0.93
+            else:
+                break
+            legend.remove()
+        return legend
+
+    def _fixed_boxes(self) -> list:
+        """Window boxes of every text of a bare scene's background (step counter at its widest)."""
+        if getattr(self, "_fixed", None) is None:
+            renderer = self.canvas.get_renderer()
+            self.step_text.set_text(self.step_label(self.traj.scenario.steps))
+            try:
+                self._fixed = [t.get_window_extent(renderer) for t in self.drawn_texts()]
+            finally:
+                self.step_text.set_text("")
+        return self._fixed
+
+    def _texts_of(self, ax) -> list[Text]:
+        """Every text one axes draws (measured without rasterising anything)."""
+        renderer = self.canvas.get_renderer()
+        drawn: list[Text] = []
+        with renderer._draw_disabled():
+            renderer.draw_text = lambda *a, mtext=None, **k: drawn.append(mtext)
+            ax.draw(renderer)
+        seen, out = set(), []
+        for t in drawn:
+            if isinstance(t, Text) and id(t) not in seen and t.get_text().strip():
+                seen.add(id(t))
+                out.append(t)
+        return out
+
+    def _fit_panel(self, ax, fixed: list) -> bool:
+        """Fit a loss panel drawn over a bare background (`self.ax_loss` is `ax`) as `_fit` would:
+        its colliding ticks thinned, labels moved off its ticks, moved right if its texts stick
+        out on the left. False if a text of it would overlap a text of the background (boxes
+        `fixed`): `_fit` would have changed the rest of the figure for it."""
+        renderer = self.canvas.get_renderer()
+        fig = self.fig.bbox
+        for _attempt in range(12):
+            texts = self._texts_of(ax)
+            boxes = [t.get_window_extent(renderer) for t in texts]
+            changed = False
+            for b in boxes:
+                if b.x0 < fig.x0:
+                    pos = ax.get_position()
+                    dx = (fig.x0 - b.x0 + 4) / fig.width
+                    ax.set_position((pos.x0 + dx, pos.y0, pos.width - dx, pos.height))
+                    changed = True
+                    break
+            if not changed:
+                owners = self._text_owners()
+                touched: set[int] = set()
+                for a, b in _overlapping(texts, boxes, 2.0):
+                    keys = {id(owners[id(t)][0]) if id(t) in owners else id(t) for t in (a, b)}
+                    if keys & touched:
+                        continue
+                    if self._resolve(a, b, owners, renderer):
+                        touched |= keys
+                        changed = True
+            if not changed:
+                break
+        else:  # still changing: measure what it came to
+            boxes = [t.get_window_extent(renderer) for t in self._texts_of(ax)]
+        return not any(
+            min(b.x1, f.x1) > max(b.x0, f.x0) and min(b.y1, f.y1) > max(b.y0, f.y0)
+            for b in boxes
+            for f in fixed
+        )
+
     def _span(self) -> float:
         (x0, x1), (y0, y1) = self.traj.scenario.domain
         return max(x1 - x0, y1 - y0)
@@ -1153,6 +1404,8 @@ class Scene:
         t = int(self.steps[index])
         canvas = self.canvas
         canvas.restore_region(self.background)
+        for artist in self._overlay:
+            self.fig.draw_artist(artist)
         renderer = canvas.get_renderer()
         strokes = self._strokes
         for tr in self.tracks:  # every line first, so no line hides another run's marker

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,7 @@ class Media:
     size: tuple[int, int]
     captions: tuple[str, ...] = ()
     layout: str = "full"
+    frame_pngs: tuple[bytes, ...] = ()  # every frame as a palette PNG, when asked for
 
 
 def render(
@@ -57,7 +59,7 @@ def render(
     if unknown:
         raise ValueError(f"unknown formats: {', '.join(sorted(unknown))}")
     with _no_gc():
-        return _render(traj, formats, size, gif_cap, layout)
+        return _render(traj, formats, size, gif_cap, layout)[0]
 
 
 def slide(
@@ -99,9 +101,16 @@ def _render(
     size: tuple[int, int] | None,
     gif_cap: int | None,
     layout: str | None,
-) -> Media:
+    *,
+    frame_pngs: bool = False,
+    then: Callable[[Scene], Any] | None = None,
+) -> tuple[Media, Any]:
+    """(Media, what `then(scene)` returned). `frame_pngs`: every frame also as a palette PNG (the
+    GIF's palette), made in the GIF's thread; `then`: called with the scene once every frame is
+    drawn, while the encoders finish in their threads (e.g. to save the same figure as vectors)."""
     settings = traj.scenario.render
     scene = gif = mp4 = None
+    extra = None
     try:
         if "mp4" in formats:  # ffmpeg starts up while the background is drawn
             hold = int(round(settings.hold * settings.fps))
@@ -109,9 +118,10 @@ def _render(
         scene = Scene(traj, size, layout=layout)
         notes: list[str] = list(scene.notes)
         background = np.asarray(scene.canvas.buffer_rgba()).copy()
-        if "gif" in formats:
+        if "gif" in formats or frame_pngs:
             accents = [s.color for s in scene.styles]
-            gif = GifWriter(background, accents, settings.fps, settings.hold)
+            gif = GifWriter(background, accents, settings.fps, settings.hold, pngs=frame_pngs,
+                            gif="gif" in formats)  # fmt: skip
         encoders = [e for e in (gif, mp4) if e is not None]
         last = background
         # draw here; the writers quantise / feed ffmpeg in their own threads, each frame a copy
@@ -123,12 +133,18 @@ def _render(
         rgb = last[..., :3].copy()
         png = png_bytes(rgb) if "png" in formats else None  # while the writers finish
         thumb = thumbnail(rgb) if "png" in formats else None
+        if then is not None:
+            extra = then(scene)
         mp4_bytes = mp4.finish() if mp4 is not None else None
         mp4 = None
         gif_bytes = None
+        pngs: tuple[bytes, ...] = ()
         if gif is not None:
-            gif_bytes, gif_notes = gif.encode(gif_cap)
-            notes += gif_notes
+            if frame_pngs:
+                pngs = tuple(gif.pngs)
+            if "gif" in formats:
+                gif_bytes, gif_notes = gif.encode(gif_cap)
+                notes += gif_notes
     finally:
         if mp4 is not None:
             mp4.abort()
@@ -136,7 +152,7 @@ def _render(
             gif.abort()
         if scene is not None:
             scene.close()
-    return Media(
+    media = Media(
         gif=gif_bytes,
         mp4=mp4_bytes,
         png=png,
@@ -146,7 +162,9 @@ def _render(
         size=(scene.width, scene.height),
         captions=tuple(scene.captions),
         layout=scene.layout,
+        frame_pngs=pngs,
     )
+    return media, extra
 
 
 def poster(
@@ -160,3 +178,40 @@ def poster(
             return png_bytes(scene.frame(len(scene.steps) - 1))
         finally:
             scene.close()
+
+
+def kind_posters(
+    traj: Trajectories, size: tuple[int, int] = KIND_POSTER_SIZE, *, layout: str | None = None
+) -> dict[str, bytes]:
+    """PNG of the last frame for every optimizer kind of the scenario, each with only that
+    kind's runs: their paths, their legend and their loss curves on the scale they call for.
+
+    At most `size`, and no larger than the scenario's own frames. The surface and the contour
+    map are drawn once (one `bare` Scene) and shared by every kind's poster; kinds whose runs
+    call for another height scale of the surface share a second one."""
+    sc = traj.scenario
+    size = (min(size[0], sc.render.width), min(size[1], sc.render.height))
+    kinds = sorted({r.spec.kind for r in traj.runs})
+    out: dict[str, bytes] = {}
+    with _no_gc():
+        bases: dict[Any, Scene] = {}
+        try:
+            first = Scene(traj, size, layout=layout, bare=True)
+            bases[first.height_scale] = first
+            for kind in kinds:
+                keep = [i for i, r in enumerate(first.traj.runs) if r.spec.kind == kind]
+                height = first.height_scale
+                if first.ax_surface is not None:
+                    height = first.height_for(keep)[0]
+                if height not in bases:
+                    bases[height] = Scene(traj, size, layout=layout, bare=True, height=height)
+                rgb = bases[height].subset_frame(keep)
+                if rgb is None:  # this background cannot take them: a scene of their own
+                    runs = tuple(traj.runs[i] for i in keep)
+                    out[kind] = poster(Trajectories(sc, runs), size, layout=layout)
+                else:
+                    out[kind] = png_bytes(rgb)
+        finally:
+            for scene in bases.values():
+                scene.close()
+    return out

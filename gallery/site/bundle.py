@@ -331,16 +331,17 @@ def draw(sc: Any, d: Described) -> Bundle:
     """The described bundle with its files: animation, posters, print and slide files, CSV,
     charts, basin maps, and one ZIP of them all."""
     from gallery.engine import analysis
-    from gallery.engine.simulate import MAX_CSV_ROWS, Trajectories, trace_csv
+    from gallery.engine.simulate import MAX_CSV_ROWS, trace_csv
     from gallery.media import charts
-    from gallery.media.assets import print_assets
-    from gallery.media.render import KIND_POSTER_SIZE, poster, render, slide
+    from gallery.media.assets import render_with_print
+    from gallery.media.render import KIND_POSTER_SIZE, kind_posters, slide
     from gallery.site import insights, mathsvg
 
     traj = d.traj
-    media = render(traj, ("gif", "mp4", "png"))
+    # one figure for the animation and the print files: the frames ZIP is made of the frames
+    # the animation draws (as the GIF is), the vector poster and strip from the same figure
+    media, printed = render_with_print(traj, ("gif", "mp4", "png"))
     csv, csv_note = trace_csv(traj, MAX_CSV_ROWS)
-    printed = print_assets(traj)
     slides = slide(traj, "contour", ("gif", "mp4"))
     files: dict[str, bytes | None] = {
         MP4: media.mp4,
@@ -361,9 +362,9 @@ def draw(sc: Any, d: Described) -> Bundle:
         files[FORMULA] = mathsvg.latex_svg(sc.function.latex)
     except mathsvg.MathError:
         files[FORMULA] = None
-    for kind in sorted({s.kind for s in sc.optimizers}):
-        runs = tuple(r for r in traj.runs if r.spec.kind == kind)
-        files[kind_poster(kind)] = poster(Trajectories(sc, runs), size=KIND_POSTER_SIZE)
+    # one background for every kind's poster, no larger than the scenario's own frames
+    for kind, png in kind_posters(traj, KIND_POSTER_SIZE).items():
+        files[kind_poster(kind)] = png
     sections = dict(d.bundle.analysis)
     if d.sweeps is not None:
         png, svg = charts.sweep_chart(sc, d.sweeps)

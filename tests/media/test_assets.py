@@ -13,7 +13,9 @@ from PIL import Image
 
 from gallery.engine.scenario import loads
 from gallery.engine.simulate import simulate
-from gallery.media.assets import FRAME_PREFIX, print_assets
+from gallery.media.assets import FRAME_PREFIX, print_assets, render_with_print
+from gallery.media.frames import Scene
+from gallery.media.render import render
 
 TEXT = """
 title = "Cubic"
@@ -116,3 +118,34 @@ def test_assets_are_byte_for_byte_deterministic(assets):
     assert again.svg == assets.svg
     assert again.strip_png == assets.strip_png and again.strip_pdf == assets.strip_pdf
     assert again.frames_zip == assets.frames_zip
+
+
+def test_render_with_print_gives_the_files_of_render_and_print_assets_from_one_figure(assets):
+    """The build draws the animation once: its frames ZIP is made from the frames the GIF is
+    made of, its vector poster and strip from the animation's own figure; every file is the same
+    as drawing each again (render, then print_assets on a scene of its own)."""
+    traj = simulate(loads(TEXT, "cubic.toml"))
+    media, printed = render_with_print(traj, ("gif", "mp4", "png"), moments=4)
+    alone = render(traj, ("gif", "mp4", "png"))
+    assert media.gif == alone.gif and media.png == alone.png and media.thumb == alone.thumb
+    assert media.mp4[:4] == alone.mp4[:4] and media.frame_count == alone.frame_count
+    assert media.notes == alone.notes and media.captions == alone.captions
+    assert media.frame_pngs == ()  # handed over to the ZIP, not kept twice
+    for name in ("pdf", "svg", "strip_png", "strip_pdf", "frames_zip"):
+        assert getattr(printed, name) == getattr(assets, name), name
+    assert printed.strip_steps == assets.strip_steps
+    assert (printed.first, printed.last, printed.fps) == (assets.first, assets.last, assets.fps)
+    assert printed.frame_steps == assets.frame_steps and printed.size == assets.size
+
+
+def test_frames_zip_shows_each_frame_of_the_animation(assets):
+    """Each PNG of the ZIP is its frame of the animation, in the GIF's palette."""
+    scene = Scene(simulate(loads(TEXT, "cubic.toml")))
+    z = zipfile.ZipFile(io.BytesIO(assets.frames_zip))
+    try:
+        for i, name in enumerate(z.namelist()):
+            png = np.asarray(Image.open(io.BytesIO(z.read(name))).convert("RGB")).astype(int)
+            error = np.abs(png - scene.frame(i).astype(int)).max(axis=-1)
+            assert error.mean() < 2.0 and np.quantile(error, 0.99) < 24, name
+    finally:
+        scene.close()

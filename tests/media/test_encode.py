@@ -7,7 +7,16 @@ import io
 import numpy as np
 from PIL import Image
 
-from gallery.media.encode import GifWriter, Mp4Writer, durations_ms, png_bytes, thumbnail
+from gallery.media.encode import (
+    PNG_BAND,
+    GifWriter,
+    Mp4Writer,
+    Palette,
+    PngSequence,
+    durations_ms,
+    png_bytes,
+    thumbnail,
+)
 
 
 def _frames(n=6, w=320, h=180):
@@ -170,3 +179,59 @@ def test_mp4_writer_reports_a_dead_ffmpeg_as_an_error_not_a_closed_stdout():
         raise AssertionError("a killed ffmpeg must fail the MP4")
     finally:
         mp4.abort()
+
+
+def test_png_sequence_decodes_to_every_frame_and_compresses_changed_bands_only():
+    rng = np.random.default_rng(1)
+    h, w = 3 * PNG_BAND + 7, 90  # a last band that is not full
+    palette = rng.integers(0, 256, 768).tolist()
+    seq = PngSequence(palette, (h, w))
+    frame = rng.integers(0, 40, (h, w)).astype(np.uint8)
+    frames, pngs = [], []
+    for i in range(6):
+        changed = None
+        if i:
+            frame = frame.copy()
+            if i == 1:  # in the second band only
+                at = PNG_BAND * w + rng.choice(PNG_BAND * w, 30, replace=False)
+            else:  # anywhere, the last band too
+                at = rng.choice(h * w, 25 * i, replace=False)
+            frame.reshape(-1)[at] = rng.integers(0, 256, at.size)
+            changed = np.sort(at)
+        before = list(seq._bands)
+        pngs.append(seq.add(frame, changed))
+        frames.append(frame)
+        if i == 1:  # only the bands holding a change were compressed again
+            touched = set((changed // (w * PNG_BAND)).tolist())
+            kept = [b for b in range(len(before)) if b not in touched]
+            assert touched == {1} and all(seq._bands[b] is before[b] for b in kept)
+    for data, expected in zip(pngs, frames, strict=True):
+        im = Image.open(io.BytesIO(data))
+        assert im.mode == "P" and im.size == (w, h)
+        assert np.array_equal(np.asarray(im), expected)
+        assert im.getpalette()[:768] == palette
+    # a band's bytes depend on its rows alone: the same frame gives the same file, whatever came
+    # before it
+    assert PngSequence(palette, (h, w)).add(frames[-1]) == pngs[-1]
+
+
+def test_gif_writer_keeps_every_frame_as_a_palette_png_of_the_gif_palette():
+    bg, frames = _frames()
+    gw = GifWriter(bg, ["#0072B2"], fps=10, hold=0.0, pngs=True)
+    only = GifWriter(bg, ["#0072B2"], fps=10, hold=0.0, pngs=True, gif=False)
+    for f in frames:
+        gw.add(f)
+        only.add(f)
+    gw.encode()
+    assert gw.pngs == only.pngs and len(gw.pngs) == len(frames)
+    palette = Palette(bg, ["#0072B2"])
+    for data, f in zip(gw.pngs, frames, strict=True):
+        im = Image.open(io.BytesIO(data))
+        assert im.mode == "P"
+        assert np.array_equal(np.asarray(im), palette.fast(f))  # every pixel by the lookup table
+    try:
+        only.encode()
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a writer made with gif=False has no GIF")

@@ -10,9 +10,9 @@ import numpy as np
 from PIL import Image
 
 from gallery.engine.scenario import loads
-from gallery.engine.simulate import simulate
+from gallery.engine.simulate import Trajectories, simulate
 from gallery.media.frames import Scene
-from gallery.media.render import KIND_POSTER_SIZE, poster, render, slide
+from gallery.media.render import KIND_POSTER_SIZE, kind_posters, poster, render, slide
 
 CUBIC = """
 title = "Cubic"
@@ -174,3 +174,36 @@ def test_kind_posters_are_drawn_at_a_readable_size():
     assert KIND_POSTER_SIZE[0] >= 960
     png = poster(_traj(), size=KIND_POSTER_SIZE)
     assert Image.open(io.BytesIO(png)).size == KIND_POSTER_SIZE
+
+
+def _rgb(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_kind_posters_share_one_background_and_show_each_kind_alone():
+    """One poster per kind, no larger than the scenario's frames, each the picture a scene of
+    that kind's runs alone draws (its paths, legend and loss axis), though the surface and the
+    contour map are drawn once for all of them."""
+    traj = simulate(loads(LEAVES))  # 480x270: its posters are 480x270
+    sc = traj.scenario
+    posters = kind_posters(traj, KIND_POSTER_SIZE)
+    assert sorted(posters) == ["newton", "sgd"]
+    for kind, png in posters.items():
+        assert Image.open(io.BytesIO(png)).size == (480, 270)
+        alone = Trajectories(sc, tuple(r for r in traj.runs if r.spec.kind == kind))
+        assert np.array_equal(_rgb(png), _rgb(poster(alone, (480, 270)))), kind
+    assert kind_posters(simulate(loads(LEAVES)), KIND_POSTER_SIZE) == posters  # same bytes
+
+
+def test_a_bare_scene_draws_subsets_of_its_runs_and_stays_as_it_was():
+    traj = _traj()
+    scene = Scene(traj, bare=True)
+    try:
+        with_sgd = scene.subset_frame([0])
+        both = scene.subset_frame([0, 1])
+        assert with_sgd is not None and both is not None
+        assert not np.array_equal(with_sgd, both)
+        assert np.array_equal(scene.subset_frame([0]), with_sgd)  # nothing left behind
+        assert np.array_equal(both, Scene(traj).frame(len(scene.steps) - 1))  # every run: the frame
+    finally:
+        scene.close()
