@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import textwrap
-from collections.abc import Iterator
 
 import matplotlib
 
@@ -1485,17 +1484,6 @@ class Scene:
         """RGB pixels (height, width, 3) of frame `index`."""
         self.draw(index)
         return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
-
-    def frames(self) -> Iterator[np.ndarray]:
-        """Every frame's RGB pixels, in order."""
-        for i in range(len(self.steps)):
-            yield self.frame(i)
-
-    def pixel(self, panel: str, xy) -> tuple[float, float]:
-        """Row/column in the frame image of a data point on a 2-D panel ("contour" or "loss")."""
-        ax = self.ax_contour if panel == "contour" else self.ax_loss
-        px, py = ax.transData.transform(np.asarray(xy, dtype=float))
-        return self.height - py, px
 
     # -- as artists (vector output) -------------------------------------------------------------
     def path_artists(self, t: int, ax=None, panel: str | None = None, size: float = 1.0) -> list:

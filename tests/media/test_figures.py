@@ -13,6 +13,7 @@ from gallery.engine.simulate import simulate
 from gallery.media import geometry as G
 from gallery.media.frames import Scene, styles
 from gallery.media.style import KIND_LOOKS
+from tests.media.conftest import pixel
 
 
 def _rgb(colour: str) -> np.ndarray:
@@ -103,7 +104,7 @@ def test_a_path_that_leaves_the_view_is_marked_where_it_leaves_and_comes_back():
     image = scene.frame(len(scene.steps) - 1)
     for c in track.crossings:
         assert c.point[1] == pytest.approx(-1.0)  # on the bottom edge
-        row, col = scene.pixel("contour", c.point)
+        row, col = pixel(scene, "contour", c.point)
         assert _near(image, row, col, newton.color), c
     assert "Newton leaves the view at step 2 and comes back at step 3." in scene.captions
     labels = [t.get_text() for t in scene.legend.get_texts()]
@@ -200,7 +201,7 @@ grid = 40
     image = scene.frame(len(scene.steps) // 2)
     t = int(scene.steps[len(scene.steps) // 2])
     adagrad, rmsprop = styles(scene.traj)
-    row, col = scene.pixel("contour", scene.traj.runs[0].xy[t, 0])
+    row, col = pixel(scene, "contour", scene.traj.runs[0].xy[t, 0])
     assert _near(image, row, col, rmsprop.color, radius=2)  # drawn on top
     assert _near(image, row, col, adagrad.color, radius=8)  # and the one below shows around it
 

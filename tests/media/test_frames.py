@@ -8,6 +8,7 @@ from gallery.engine.scenario import loads
 from gallery.engine.simulate import simulate
 from gallery.media.frames import Scene, frame_steps, styles, thin
 from gallery.media.style import KIND_LOOKS
+from tests.media.conftest import pixel
 
 SCENE = """
 title = "Bowl"
@@ -60,7 +61,7 @@ def test_path_pixel_on_contour_panel_has_the_optimizer_colour():
     for run, style in zip(traj.runs, styles(traj), strict=True):
         want = np.array([int(style.color[i : i + 2], 16) for i in (1, 3, 5)])
         # the head of each run sits at its last point: a filled marker in the run's colour
-        row, col = scene.pixel("contour", run.xy[scene.steps[last], 0])
+        row, col = pixel(scene, "contour", run.xy[scene.steps[last], 0])
         r, c = int(row), int(col)
         patch = image[r - 1 : r + 2, c - 1 : c + 2].reshape(-1, 3).astype(int)
         assert np.abs(patch - want).sum(axis=1).min() <= 12, (run.spec.label, patch, want)
@@ -69,7 +70,7 @@ def test_path_pixel_on_contour_panel_has_the_optimizer_colour():
     mids = (sgd[:-1] + sgd[1:]) / 2
     gap = np.sqrt(((mids[:, None] - adam[None]) ** 2).sum(-1)).min(axis=1)
     want = np.array([0xD5, 0x5E, 0x00])
-    row, col = scene.pixel("contour", mids[gap.argmax()])
+    row, col = pixel(scene, "contour", mids[gap.argmax()])
     r, c = int(round(row)), int(round(col))
     patch = image[r - 1 : r + 2, c - 1 : c + 2].reshape(-1, 3).astype(int)
     assert np.abs(patch - want).sum(axis=1).min() <= 12, patch
