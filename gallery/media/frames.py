@@ -862,14 +862,7 @@ class Scene:
             boxes = [t.get_window_extent(renderer) for t in texts]
             owners = self._text_owners()
             changed = self._fit_outside(renderer) or self._keep_inside(texts, boxes, owners)
-            touched: set[int] = set()
-            for a, b in _overlapping(texts, boxes, 2.0):
-                keys = {id(owners[id(t)][0]) if id(t) in owners else id(t) for t in (a, b)}
-                if keys & touched:
-                    continue
-                if self._resolve(a, b, owners, renderer):
-                    touched |= keys
-                    changed = True
+            changed = self._resolve_overlaps(texts, boxes, owners, renderer) or changed
             if not changed:
                 break
         self._fitted = not changed  # settled: fitting again would change nothing
@@ -958,6 +951,18 @@ class Scene:
                     owners[id(tick.label1)] = (ax, axis, tick.get_loc())
                 owners[id(axis.label)] = (ax, axis, None)
         return owners
+
+    def _resolve_overlaps(self, texts, boxes, owners, renderer) -> bool:
+        """Move texts apart where two overlap (each owner once per pass); True if any moved."""
+        changed, touched = False, set()
+        for a, b in _overlapping(texts, boxes, 2.0):
+            keys = {id(owners[id(t)][0]) if id(t) in owners else id(t) for t in (a, b)}
+            if keys & touched:
+                continue
+            if self._resolve(a, b, owners, renderer):
+                touched |= keys
+                changed = True
+        return changed
 
     def _resolve(self, a: Text, b: Text, owners, renderer) -> bool:
         """Change the layout so that texts a and b stop overlapping; True if anything changed."""
@@ -1374,15 +1379,7 @@ class Scene:
                     changed = True
                     break
             if not changed:
-                owners = self._text_owners()
-                touched: set[int] = set()
-                for a, b in _overlapping(texts, boxes, 2.0):
-                    keys = {id(owners[id(t)][0]) if id(t) in owners else id(t) for t in (a, b)}
-                    if keys & touched:
-                        continue
-                    if self._resolve(a, b, owners, renderer):
-                        touched |= keys
-                        changed = True
+                changed = self._resolve_overlaps(texts, boxes, self._text_owners(), renderer)
             if not changed:
                 break
         else:  # still changing: measure what it came to
