@@ -122,7 +122,9 @@ def sweep_figure(scenario: Scenario, sweeps: tuple[Sweep, ...]) -> Figure:
 def sweep_chart(scenario: Scenario, sweeps: tuple[Sweep, ...]) -> tuple[bytes, bytes]:
     """The sweep chart as (PNG, SVG) bytes."""
     fig = sweep_figure(scenario, sweeps)
-    return _save(fig, "png"), _save(fig, "svg")
+    png = _save(fig, "png")
+    fig.set_layout_engine("none")  # laid out by the first save: the SVG keeps those positions
+    return png, _save(fig, "svg")
 
 
 def basin_chart(scenario: Scenario, basins: tuple[Basins, ...]) -> bytes:

@@ -80,6 +80,8 @@ MAX_PATHS = 64  # paths drawn per optimizer; more starts are thinned evenly (the
 MAX_CROSSINGS = 400  # leave / come-back markers drawn per scene (the earliest)
 LEGEND_WIDTH = 22  # characters per legend line: longer labels wrap instead of running off the frame
 DPI = 100
+#: Pixels of the surface panel per quad of the 3-D surface, at the least (a finer grid is thinned)
+SURFACE_CELL_PX = 4
 LAYOUTS = ("full", "contour", "surface")
 #: Size of the single-panel slide layouts (at most 700 px wide).
 SLIDE_SIZE = (680, 480)
@@ -269,6 +271,14 @@ def _surface(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, rgb: np.ndarray):
     )
 
 
+def _every(n: int, cells: int) -> np.ndarray:
+    """Indices of at most `cells + 1` of `n` grid lines, evenly spread, the first and the last
+    among them (all of them when there are no more)."""
+    if n <= cells + 1:
+        return np.arange(n)
+    return np.unique(np.round(np.linspace(0, n - 1, cells + 1)).astype(int))
+
+
 def _bounded_below(z: np.ndarray) -> bool:
     """Heuristic: the grid minimum lies inside the domain, not on its edge."""
     filled = np.where(np.isfinite(z), z, np.inf)
@@ -429,8 +439,8 @@ class Scene:
         self._height = height
         self._overlay: list = []  # drawn over the background before each frame's paths
         self._build()
-        self._fit()
         self._make_tracks()
+        self._fit_with_overlaps()
         self.bare = bare
         if bare:
             self.legend.set_visible(False)
@@ -647,7 +657,12 @@ class Scene:
         rgb = LightSource(azdeg=315, altdeg=40).shade_rgb(
             rgb, relief, fraction=0.8, blend_mode="soft", vert_exag=(x1 - x0) / (zhi - zlo)
         )
-        self.surface = _surface(X, Y, Zs, rgb)
+        # no more quads than the panel can show (about SURFACE_CELL_PX pixels each): a finer
+        # grid only adds polygons to project, sort and draw (the contour map keeps every point)
+        most = max(8, int(rect[2] * self.width / SURFACE_CELL_PX))
+        rows, cols = _every(Z.shape[0], most), _every(Z.shape[1], most)
+        cut = np.ix_(rows, cols)
+        self.surface = _surface(X[cut], Y[cut], Zs[cut], rgb[cut])
         ax3.add_collection3d(self.surface)
         ax3.set_xlim(x0, x1)
         ax3.set_ylim(y0, y1)
@@ -1071,10 +1086,28 @@ class Scene:
                 text = G.paths_sentence(r.spec.label, r.xy, sc.domain)
             if text:
                 self.captions.append(text)
-        self.cased, self._overlap_names = self._find_overlaps(range(len(self.traj.runs)), True)
-        if self._overlap_names or self._crossing_kinds or not self._fitted:
+        # measured on the layout before fitting (a 3-D panel alone has no projection before its
+        # first draw: nothing yet); `_fit_with_overlaps` measures them again after
+        self.cased, self._overlap_names = {}, {}
+        if self.ax_contour is not None:
+            self.cased, self._overlap_names = self._find_overlaps(range(len(self.traj.runs)))
+        if self._overlap_names or self._crossing_kinds:
             self._build_legend(self._overlap_names)
-            self._fit()  # the legend changed
+
+    def _fit_with_overlaps(self) -> None:
+        """Fit the texts with the legend that says which runs overlap; fitting can move or shrink
+        a panel, so the overlaps are measured again on the fitted layout (and the legend fitted
+        again in the rare case that changes them); the caption says the final ones."""
+        everyone = range(len(self.traj.runs))
+        self._fit()
+        for _attempt in range(2):
+            cased, names = self._find_overlaps(everyone)
+            if names == self._overlap_names:
+                break
+            self.cased, self._overlap_names = cased, names
+            self._build_legend(names)
+            self._fit()
+        self.cased, self._overlap_names = self._find_overlaps(everyone, say=True)
 
     def _plot_previews(self, ax, tracks) -> list[tuple[int, Line2D]]:
         """Every loss curve of `tracks` whole and faint into `ax`: (run, line)."""
