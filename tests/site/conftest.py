@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pytest
@@ -117,12 +119,23 @@ class Built:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Built:
-    """The tiny set built once per test session. Read it, never change it: use `fresh` for that."""
-    root = tmp_path_factory.mktemp("built")
-    stats = build_site(write_tiny(root / "scenarios"), root / "site", jobs=2)
-    assert stats.ok and sorted(stats.rendered) == ["bowl", "cliff"]
-    return Built(root, stats)
+def built(tmp_path_factory, worker_id: str) -> Built:
+    """The tiny set built once per test run, shared by pytest-xdist's workers (the first to get
+    the lock builds it, the others wait and read it). Read it, never change it: use `fresh` (a
+    private copy) for that."""
+    base = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        base = base.parent  # the run's folder, above each worker's own
+    root = base / "built"
+    done = base / "built.json"  # the build's stats, written once the site is complete
+    with open(base / "built.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed half-way, if any
+            stats = build_site(write_tiny(root / "scenarios"), root / "site", jobs=2)
+            assert stats.ok and sorted(stats.rendered) == ["bowl", "cliff"]
+            done.write_text(json.dumps(asdict(stats)), encoding="utf-8")
+    return Built(root, BuildStats(**json.loads(done.read_text(encoding="utf-8"))))
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -100,9 +101,12 @@ def probe(page: Path, tmp: Path, script: str = PROBE, fragment: str = "") -> dic
     return json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&"))
 
 
-@pytest.fixture
-def site(built: Built) -> Path:
-    return built.site
+@pytest.fixture(scope="module")
+def site(built: Built, tmp_path_factory) -> Path:
+    """A private copy of the built site: the probes put pages into it (the built one is shared)."""
+    copy = tmp_path_factory.mktemp("browse") / "site"
+    shutil.copytree(built.site, copy)
+    return copy
 
 
 @pytest.mark.parametrize("page", ["index.html", "scenarios/cliff.html", "optimizers/sgd.html"])
