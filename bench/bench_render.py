@@ -6,7 +6,8 @@ writing the files), wall clock:
   - homework: `python bench/homework.py OUT` (FuncAnimation, blit=False, pillow + ffmpeg writers;
     its surface is the homework's 200x100 grid, `GRID`);
   - ours: `python -m gallery render bowl.toml --out OUT` (GIF + MP4 + poster PNG + thumbnail + CSV;
-    `[view] grid = 200`, which our renderer reads as 200x200: twice the homework's cells).
+    `[view] grid = 200`: a 200x200 contour map, and a 3-D surface of 141x141 points, thinned to
+    about one quad per 4 pixels of its panel: as many quads as the homework's 200x100).
 Run: `python bench/bench_render.py` (from the repository root).
 """
 
@@ -99,8 +100,8 @@ def whole_process() -> None:
     )
     print(f"    {h:6.2f} s  (median of {len(theirs)}: {', '.join(f'{t:.2f}' for t in theirs)})")
     print(
-        f"ours, whole process (python -m gallery render; GIF + MP4 + PNG, grid "
-        f"{GRID[0]}x{GRID[0]}):"
+        f"ours, whole process (python -m gallery render; GIF + MP4 + PNG, contour grid "
+        f"{GRID[0]}x{GRID[0]}, surface thinned to its pixels):"
     )
     print(f"    {o:6.2f} s  (median of {len(ours)}: {', '.join(f'{t:.2f}' for t in ours)})")
     print(f"speed-up, whole process: {h / o:.1f}x (target >= {TARGET:g}x)")

@@ -412,7 +412,12 @@ VIEW = (
         "zlim", Interval(1e12), None, help="z range of the surface", default_text="robust quantiles"
     ),
     Key("levels", Choice(("auto", "log", "linear"), (2, 200)), "auto", help="contour levels"),
-    Key("grid", Integer(10, 400), 120, help="surface and contour resolution"),
+    Key(
+        "grid",
+        Integer(10, 400),
+        120,
+        help="grid points per side (the surface: at most one quad per 4 px)",
+    ),
     Key(
         "aspect",
         Choice(("equal", "auto")),
