@@ -838,24 +838,14 @@ class Scene:
     # -- fitting the texts ------------------------------------------------------------------------
     def drawn_texts(self) -> list[Text]:
         """Every text the figure draws (measured without rasterising anything)."""
-        renderer = self.canvas.get_renderer()
-        drawn: list[Text] = []
         surface = getattr(self, "surface", None)
         if surface is not None:
             surface.set_visible(False)
         try:
-            with renderer._draw_disabled():
-                renderer.draw_text = lambda *a, mtext=None, **k: drawn.append(mtext)
-                self.fig.draw(renderer)
+            return _texts_drawn_by(self.fig, self.canvas.get_renderer())
         finally:
             if surface is not None:
                 surface.set_visible(True)
-        seen, out = set(), []
-        for t in drawn:
-            if isinstance(t, Text) and id(t) not in seen and t.get_text().strip():
-                seen.add(id(t))
-                out.append(t)
-        return out
 
     def text_overlaps(
         self, texts: list[Text] | None = None, gap: float = 0.0
@@ -1381,17 +1371,7 @@ class Scene:
 
     def _texts_of(self, ax) -> list[Text]:
         """Every text one axes draws (measured without rasterising anything)."""
-        renderer = self.canvas.get_renderer()
-        drawn: list[Text] = []
-        with renderer._draw_disabled():
-            renderer.draw_text = lambda *a, mtext=None, **k: drawn.append(mtext)
-            ax.draw(renderer)
-        seen, out = set(), []
-        for t in drawn:
-            if isinstance(t, Text) and id(t) not in seen and t.get_text().strip():
-                seen.add(id(t))
-                out.append(t)
-        return out
+        return _texts_drawn_by(ax, self.canvas.get_renderer())
 
     def _fit_panel(self, ax, fixed: list) -> bool:
         """Fit a loss panel drawn over a bare background (`self.ax_loss` is `ax`) as `_fit` would:
@@ -1586,6 +1566,21 @@ class Scene:
     def close(self) -> None:
         """Drop the figure's artists."""
         self.fig.clear()
+
+
+def _texts_drawn_by(artist, renderer) -> list[Text]:
+    """Every non-empty text `artist` (a figure or an axes) draws, once each, in drawing order:
+    recorded from a draw whose rendering is switched off."""
+    drawn: list[Text] = []
+    with renderer._draw_disabled():
+        renderer.draw_text = lambda *a, mtext=None, **k: drawn.append(mtext)
+        artist.draw(renderer)
+    seen, out = set(), []
+    for t in drawn:
+        if isinstance(t, Text) and id(t) not in seen and t.get_text().strip():
+            seen.add(id(t))
+            out.append(t)
+    return out
 
 
 def _overlapping(texts: list[Text], boxes: list, gap: float) -> list[tuple[Text, Text]]:

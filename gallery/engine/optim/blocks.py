@@ -119,6 +119,18 @@ def _zeros(params: Array) -> Array:
     return np.zeros_like(params, dtype=np.float64)
 
 
+def _adam_init(params: Array) -> AdamState:
+    return AdamState(_zeros(params), _zeros(params), _zeros(params), 0)
+
+
+def _moments(grads: Array, state: Any, b1: Hyper, b2: Hyper) -> tuple[int, Array, Array]:
+    """Step number, first and second moment after `grads` (the Adam family's shared start)."""
+    t = state.count + 1  # step number
+    mu = state.mu + (1 - b1) * (grads - state.mu)  # first moment, lerp form as torch
+    nu = b2 * state.nu + (1 - b2) * grads * grads  # second moment
+    return t, mu, nu
+
+
 # ---------------------------------------------------------------- combinators
 
 
@@ -253,14 +265,9 @@ def scale_by_adam(
     & Kumar, On the Convergence of Adam and Beyond, ICLR 2018.
     """
 
-    def init(params: Array) -> AdamState:
-        return AdamState(_zeros(params), _zeros(params), _zeros(params), 0)
-
     def update(grads: Array, state: AdamState, params: Array) -> tuple[Array, AdamState]:
-        t = state.count + 1  # step number
         with np.errstate(all="ignore"):
-            mu = state.mu + (1 - b1) * (grads - state.mu)  # first moment, lerp form as torch
-            nu = b2 * state.nu + (1 - b2) * grads * grads  # second moment
+            t, mu, nu = _moments(grads, state, b1, b2)  # step number, first and second moment
             nu_max = np.maximum(state.nu_max, nu) if amsgrad else state.nu_max  # AMSGrad max
             bc1 = 1 - b1**t  # bias correction of the first moment
             bc2 = 1 - b2**t  # bias correction of the second moment
@@ -268,7 +275,7 @@ def scale_by_adam(
             out = mu / bc1 / denom  # bias-corrected first moment over the RMS
         return out, AdamState(mu, nu, nu_max, t)
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(_adam_init, update)
 
 
 def scale_by_adamax(
@@ -305,13 +312,11 @@ def scale_by_nadam(
         return NadamState(_zeros(params), _zeros(params), 1.0, 0)
 
     def update(grads: Array, state: NadamState, params: Array) -> tuple[Array, NadamState]:
-        t = state.count + 1  # step number
         with np.errstate(all="ignore"):
+            t, mu, nu = _moments(grads, state, b1, b2)  # step number, first and second moment
             mu_t = b1 * (1.0 - 0.5 * 0.96 ** (t * momentum_decay))  # momentum schedule now
             mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))  # and next step
             prod = state.mu_product * mu_t  # product of the schedule so far
-            mu = state.mu + (1 - b1) * (grads - state.mu)  # first moment, lerp form as torch
-            nu = b2 * state.nu + (1 - b2) * grads * grads  # second moment
             denom = np.sqrt(nu / (1 - b2**t)) + eps  # bias-corrected RMS
             out = (1 - mu_t) / (1 - prod) * grads / denom  # gradient part
             out = out + mu_next / (1 - prod * mu_next) * mu / denom  # look-ahead momentum part
@@ -326,14 +331,9 @@ def scale_by_radam(b1: Hyper = 0.9, b2: Hyper = 0.999, eps: Hyper = 1e-8) -> Gra
     Liu et al., On the Variance of the Adaptive Learning Rate and Beyond, ICLR 2020.
     """
 
-    def init(params: Array) -> AdamState:
-        return AdamState(_zeros(params), _zeros(params), _zeros(params), 0)
-
     def update(grads: Array, state: AdamState, params: Array) -> tuple[Array, AdamState]:
-        t = state.count + 1  # step number
         with np.errstate(all="ignore"):
-            mu = state.mu + (1 - b1) * (grads - state.mu)  # first moment, lerp form as torch
-            nu = b2 * state.nu + (1 - b2) * grads * grads  # second moment
+            t, mu, nu = _moments(grads, state, b1, b2)  # step number, first and second moment
             bc2 = 1 - b2**t  # bias correction of the second moment
             m_hat = mu / (1 - b1**t)  # bias-corrected first moment
             rho_inf = 2 / (1 - b2) - 1  # max length of the approximated SMA
@@ -345,7 +345,7 @@ def scale_by_radam(b1: Hyper = 0.9, b2: Hyper = 0.999, eps: Hyper = 1e-8) -> Gra
             out = np.where(rho_t > 5.0, m_hat * adaptive * rect, m_hat)  # rectified or plain
         return out, AdamState(mu, nu, state.nu_max, t)
 
-    return GradientTransformation(init, update)
+    return GradientTransformation(_adam_init, update)
 
 
 def scale_by_adadelta(rho: Hyper = 0.9, eps: Hyper = 1e-6) -> GradientTransformation:

@@ -7,6 +7,8 @@ Defaults live only in the constructor signatures (torch.optim 2.x defaults for t
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from gallery.engine.optim.blocks import (
@@ -47,6 +49,29 @@ def _decay(
     if decoupled:
         return chain(scale, add_decayed_weights(weight_decay), scale_by_learning_rate(lr))
     return chain(add_decayed_weights(weight_decay), scale, scale_by_learning_rate(lr))
+
+
+def _variant(make: Callable[..., GradientTransformation], name: str, doc: str, *,
+             fixed: Mapping[str, Any] | None = None, **defaults: Any):  # fmt: skip
+    """`make` as a constructor of its own: other `defaults`, and the arguments in `fixed` set
+    and gone from its signature (so `@optimizer` reads the variant's defaults from it)."""
+    fixed = dict(fixed or {})
+    sig = inspect.signature(make)
+    params = [
+        p.replace(default=defaults.get(p.name, p.default))
+        for p in sig.parameters.values()
+        if p.name not in fixed
+    ]
+
+    def variant(*args: Any, **kwargs: Any) -> GradientTransformation:
+        bound = variant.__signature__.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return make(**bound.arguments, **fixed)
+
+    variant.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    variant.__name__ = variant.__qualname__ = name
+    variant.__doc__ = doc
+    return variant
 
 
 # Rule lines shared by several kinds.
@@ -103,7 +128,7 @@ def sgd(
     return chain(*links, scale_by_learning_rate(lr))
 
 
-@optimizer(
+momentum = optimizer(
     name="momentum",
     title="Momentum",
     rule=_SGD_RULE,
@@ -116,19 +141,11 @@ def sgd(
     "sign from step to step partly cancel. After the slope changes sign the buffer can keep "
     "pointing the old way for several steps, so the iterate can run past a minimum and swing "
     "back.",
-)
-def momentum(
-    lr: Hyper = 1e-3,
-    momentum: Hyper = 0.9,
-    dampening: Hyper = 0.0,
-    weight_decay: Hyper = 0.0,
-    nesterov: bool = False,
-) -> GradientTransformation:
-    """torch.optim.SGD with heavy-ball momentum 0.9 (Polyak 1964)."""
-    return sgd(lr, momentum, dampening, weight_decay, nesterov)
+)(_variant(sgd, "momentum", "torch.optim.SGD with heavy-ball momentum 0.9 (Polyak 1964).",
+           momentum=0.9))  # fmt: skip
 
 
-@optimizer(
+nesterov = optimizer(
     name="nesterov",
     title="Nesterov",
     rule=_SGD_RULE,
@@ -140,16 +157,8 @@ def momentum(
     "this weights the newest gradient by 1 + momentum and each older one by one more factor "
     "of momentum. Under a constant gradient g it tends to the same step as plain momentum, "
     "lr·g/(1 − momentum).",
-)
-def nesterov(
-    lr: Hyper = 1e-3,
-    momentum: Hyper = 0.9,
-    dampening: Hyper = 0.0,
-    weight_decay: Hyper = 0.0,
-    nesterov: bool = True,
-) -> GradientTransformation:
-    """torch.optim.SGD with Nesterov momentum 0.9 (Sutskever et al., ICML 2013)."""
-    return sgd(lr, momentum, dampening, weight_decay, nesterov)
+)(_variant(sgd, "nesterov", "torch.optim.SGD with Nesterov momentum 0.9 (Sutskever et al., "
+           "ICML 2013).", momentum=0.9, nesterov=True))  # fmt: skip
 
 
 # ---------------------------------------------------------------- AdaGrad, RMSprop
@@ -306,7 +315,7 @@ def adam(
     return _decay(wd, bool(decoupled_weight_decay), scale_by_adam(b1, b2, eps, bool(amsgrad)), lr)
 
 
-@optimizer(
+amsgrad = optimizer(
     name="amsgrad",
     title="AMSGrad",
     rule=(
@@ -325,19 +334,11 @@ def adam(
     "current one. That maximum never decreases, so after a burst of large gradients the "
     "denominator stays as large as the burst made it (apart from the bias correction), where "
     "Adam's v forgets the burst at rate beta2. Its first step is the same as Adam's.",
-)
-def amsgrad(
-    lr: Hyper = 1e-3,
-    betas: Betas = (0.9, 0.999),
-    eps: Hyper = 1e-8,
-    weight_decay: Hyper = 0.0,
-    decoupled_weight_decay: bool = False,
-) -> GradientTransformation:
-    """AMSGrad (Reddi, Kale & Kumar, ICLR 2018): torch.optim.Adam with amsgrad=True."""
-    return adam(lr, betas, eps, weight_decay, True, decoupled_weight_decay)
+)(_variant(adam, "amsgrad", "AMSGrad (Reddi, Kale & Kumar, ICLR 2018): torch.optim.Adam with "
+           "amsgrad=True.", fixed={"amsgrad": True}))  # fmt: skip
 
 
-@optimizer(
+adamw = optimizer(
     name="adamw",
     title="AdamW",
     rule=(_FIRST, _SECOND, _CORRECTED, _MAX_OPTION, _ADAM_DIRECTION, _STEP_DECOUPLED),
@@ -347,16 +348,8 @@ def amsgrad(
     "direction instead of to the gradient, so it is not divided by the adaptive denominator. "
     "On top of Adam's step, each step pulls the point toward the origin by lr·weight_decay "
     "times its position, 1e-5 of it at the defaults.",
-)
-def adamw(
-    lr: Hyper = 1e-3,
-    betas: Betas = (0.9, 0.999),
-    eps: Hyper = 1e-8,
-    weight_decay: Hyper = 1e-2,
-    amsgrad: bool = False,
-) -> GradientTransformation:
-    """AdamW as torch.optim.AdamW (Loshchilov & Hutter, ICLR 2019)."""
-    return adam(lr, betas, eps, weight_decay, amsgrad, True)
+)(_variant(adam, "adamw", "AdamW as torch.optim.AdamW (Loshchilov & Hutter, ICLR 2019).",
+           weight_decay=1e-2, fixed={"decoupled_weight_decay": True}))  # fmt: skip
 
 
 @optimizer(
