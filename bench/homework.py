@@ -5,9 +5,10 @@ against `python -m gallery render`: `python bench/homework.py OUT_DIR` writes OU
 OUT_DIR/hw.mp4.
 
 The trajectories come from `gallery.engine` (the same numbers ours draws). The surface is the
-homework's 200x100 grid (200 points along x, 100 along y) with `rstride=cstride=1`: 19,701 quads. Our
-scene file says `[view] grid = 200`: the contour map uses 200x200 points, and the 3-D surface
-is thinned to about one quad per 4 pixels of its panel, 141x141 points (19,600 quads) at 1280x720.
+homework's 200x100 grid (200 points along x, 100 along y) with `rstride=cstride=1`: 19,701
+quads. Our scene file says `[view] grid = 200`: the contour map uses 200x200 points, and the 3-D
+surface is thinned to about one quad per 4 pixels of its panel, 141x141 points (19,600 quads) at
+1280x720.
 """
 
 from __future__ import annotations
