@@ -74,7 +74,10 @@ def test_poster_pdf_is_vector_with_only_the_surface_as_an_image(assets):
     assert re.search(rb"[\d.]+ [\d.]+ m\b", drawing)
     assert drawing.count(b" l") > 200
     assert pdf.count(b"/Subtype /Image") <= 2  # the rasterised surface (and its mask)
-    assert b"/FontFile2" in pdf  # fonts embedded
+    # every font is embedded: a Type 3 font whose glyphs are drawn by procedures in the file
+    fonts = re.findall(rb"/Type /Font\b.*?>>", pdf, re.S)
+    assert fonts and all(b"/Subtype /Type3" in f and b"/CharProcs" in f for f in fonts), fonts
+    assert b"/FontFile" not in pdf and b"/BaseFont /Helvetica" not in pdf
 
 
 def test_poster_svg_draws_text_as_paths(assets):
