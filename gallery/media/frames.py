@@ -1090,6 +1090,8 @@ class Scene:
         again in the rare case that changes them); the caption says the final ones."""
         everyone = range(len(self.traj.runs))
         self._fit()
+        if not self._fitted:  # still changing after its passes: as many again
+            self._fit()
         for _attempt in range(2):
             cased, names = self._find_overlaps(everyone)
             if names == self._overlap_names:

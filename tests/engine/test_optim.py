@@ -365,6 +365,21 @@ def test_defaults_match_torch_documentation(kind):
     assert dict(optim.KINDS[kind].defaults) == expected
 
 
+def test_a_variant_names_only_arguments_of_its_base():
+    from gallery.engine.optim.optimizers import _variant, sgd
+
+    with pytest.raises(TypeError, match="sgd has no argument momentun"):
+        _variant(sgd, "typo", "a misspelled default", momentun=0.9)
+    heavy = _variant(sgd, "heavy", "momentum 0.5 by default", momentum=0.5)
+    g = np.array([[1.0, -2.0]])
+    for make in (lambda: heavy(0.1), lambda: heavy(lr=0.1)):  # positional or by name
+        t = make()
+        state = t.init(np.zeros_like(g))
+        state = t.update(g, state, np.zeros_like(g))[1]
+        updates, _ = t.update(g, state, np.zeros_like(g))
+        np.testing.assert_allclose(updates, -0.1 * (1 + 0.5) * g)  # buffer g, then 0.5 g + g
+
+
 def test_every_non_torch_kind_is_known():
     assert set(optim.KINDS) - set(TORCH_KINDS) == {"lion", "newton"}
 

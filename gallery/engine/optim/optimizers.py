@@ -1,7 +1,8 @@
 """The named optimizers: each constructor with its title, update rule, legend, paper and summary.
 
-Defaults live only in the constructor signatures (torch.optim 2.x defaults for the torch kinds);
-`@optimizer` reads them from there. Rules are matplotlib mathtext in the notation of
+Defaults live only in the constructor signatures (torch.optim 2.x defaults for the torch kinds;
+a variant such as `momentum` is `sgd` with the defaults its `_variant` call names); `@optimizer`
+reads them from there. Rules are matplotlib mathtext in the notation of
 `notation.py`: η learning rate, λ weight decay, g_t the gradient, d_t the direction of step t.
 """
 
@@ -57,6 +58,9 @@ def _variant(make: Callable[..., GradientTransformation], name: str, doc: str, *
     and gone from its signature (so `@optimizer` reads the variant's defaults from it)."""
     fixed = dict(fixed or {})
     sig = inspect.signature(make)
+    unknown = (set(fixed) | set(defaults)) - set(sig.parameters)
+    if unknown:
+        raise TypeError(f"{make.__name__} has no argument {', '.join(sorted(unknown))}")
     params = [
         p.replace(default=defaults.get(p.name, p.default))
         for p in sig.parameters.values()
