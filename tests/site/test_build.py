@@ -121,6 +121,8 @@ def test_scenario_page_content(built: Built):
     bowl = (out / "scenarios" / "bowl.html").read_text(encoding="utf-8")
     assert "<em>round</em>" in bowl and "<strong>gradient descent</strong>" in bowl
     assert 'href="cliff.html"' in bowl  # next scenario
+    caption = re.search(r'<figcaption id="anim-desc">(.*?)</figcaption>', html, re.S).group(1)
+    assert re.search(r'[.)]\s+<a href="\.\./media/cliff\.gif', caption), caption  # a space first
 
 
 def test_media_have_stable_names(built: Built):
