@@ -477,8 +477,11 @@ class _Printer(NumPyPrinter):
 
 
 def _compile(symbols: tuple, expr) -> Callable:
-    """A NumPy function of (x, y) for an expression or a list (shared terms computed once)."""
-    return sympy.lambdify(symbols, expr, modules="numpy", cse=True, printer=_Printer)
+    """A NumPy function of (x, y) for an expression or a list (shared terms computed once).
+
+    The printer writes every call as `numpy.<name>`, so the code needs only `numpy` in its
+    namespace (`modules="numpy"` would run `from numpy import *`, which loads f2py and more)."""
+    return sympy.lambdify(symbols, expr, modules=[{"numpy": np}], cse=True, printer=_Printer)
 
 
 def _machine(expr: sympy.Expr) -> sympy.Expr:
