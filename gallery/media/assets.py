@@ -10,7 +10,8 @@ from the Scene the animation is drawn on, the frames ZIP from the GIF's own fram
   as PNG and PDF, with the steps chosen;
 - a ZIP of every frame of the animation as PNG (`frame-0.png` ... `frame-N.png` in the root), the
   sequence LaTeX's `animate` package loads with
-  `\\animategraphics[controls,loop]{fps}{frame-}{0}{N}`.
+  `\\animategraphics[controls,loop]{fps}{frame-}{0}{N}` (the page writes that snippet:
+  `pages.latex`).
 
 Every byte is deterministic: no dates in the PDF or SVG, fixed SVG ids, fixed ZIP timestamps.
 """
@@ -74,14 +75,6 @@ class PrintAssets:
     fps: float
     frame_steps: tuple[int, ...]  # the optimizer step each frame of the ZIP shows
     size: tuple[int, int]  # pixels of each frame
-
-    def animate_snippet(self, folder: str = "") -> str:
-        """LaTeX (`\\usepackage{animate}`) that plays the frames, extracted into `folder`."""
-        prefix = (folder.rstrip("/") + "/" if folder else "") + self.frames_prefix
-        return (
-            f"\\animategraphics[controls,loop,width=\\linewidth]{{{self.fps:g}}}"
-            f"{{{prefix}}}{{{self.first}}}{{{self.last}}}"
-        )
 
 
 def print_assets(

@@ -847,14 +847,6 @@ class Scene:
             if surface is not None:
                 surface.set_visible(True)
 
-    def text_overlaps(
-        self, texts: list[Text] | None = None, gap: float = 0.0
-    ) -> list[tuple[Text, Text]]:
-        """Pairs of drawn texts whose boxes overlap, or come closer than `gap` pixels."""
-        renderer = self.canvas.get_renderer()
-        texts = self.drawn_texts() if texts is None else texts
-        return _overlapping(texts, [t.get_window_extent(renderer) for t in texts], gap)
-
     def _fit(self) -> None:
         """Move, shrink or thin what the layout makes collide, until no two texts overlap and
         every text is inside the frame; what cannot be fixed is kept in `layout_problems`."""

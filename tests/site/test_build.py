@@ -159,7 +159,9 @@ def test_lecture_notes_files_match_their_snippets(built: Built):
         r"\\animategraphics\[[^\]]*\]\{([0-9.]+)\}\{([\w-]+)\}\{(\d+)\}\{(\d+)\}", html
     )
     assert found, "no animate snippet"
+    assert found.group(0).startswith("\\animategraphics[controls,loop,width=\\linewidth]{")
     fps, prefix, first, last = found.groups()
+    assert float(fps) == 4  # the tiny cliff's [render] fps
     with zipfile.ZipFile(built.site / "media" / "cliff-frames.zip") as z:
         names = sorted(z.namelist(), key=lambda n: int(n.split("-")[1].split(".")[0]))
     assert names == [f"{prefix}{i}.png" for i in range(int(first), int(last) + 1)]
